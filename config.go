@@ -1,0 +1,968 @@
+package experiment
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxConfigSize is the largest config, in bytes, that Parse accepts; a
+// larger one fails with ErrTooLarge. It bounds the memory a hostile or
+// runaway config can take.
+const MaxConfigSize = 64 << 20
+
+// MaxPayloadSize is the largest payload of one variant, in bytes of JSON;
+// a larger one fails with ErrTooLarge. YAML aliases count as often as they
+// are used.
+const MaxPayloadSize = 1 << 20
+
+// maxNodes bounds the YAML nodes visited while converting values and
+// payloads, so that aliases cannot expand a small file into a huge one.
+const maxNodes = 1 << 22
+
+// Parse loads a config from YAML or JSON (SPEC 1-7) and compiles it for the
+// active environment (see WithEnv). Every problem is reported as a
+// *ConfigError wrapping one of the Err* sentinels; when a config has several,
+// Parse returns the first in document order. Problems that do not stop
+// loading are available from the Ruleset's Warnings.
+//
+// Parse never panics, whatever data holds; data is not retained.
+func Parse(data []byte, opts ...Option) (*Ruleset, error) {
+	o := buildOptions(opts)
+	p := &parser{file: o.name, budget: maxNodes}
+	r := p.parse(data, &o)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Load reads the config file at path and parses it as Parse does. Errors
+// name the file by path unless WithName says otherwise.
+func Load(path string, opts ...Option) (*Ruleset, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	return Parse(data, append([]Option{WithName(path)}, opts...)...)
+}
+
+// MustLoad is like Load but panics if the config cannot be loaded. It is
+// meant for programs whose config ships with them, in the way of
+// regexp.MustCompile.
+func MustLoad(path string, opts ...Option) *Ruleset {
+	r, err := Load(path, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// parser holds the state of one Parse: what is defined so far and what went
+// wrong. Errors and warnings are collected and sorted by position at the end.
+type parser struct {
+	file   string
+	errs   []*ConfigError
+	warns  []Warning
+	budget int // nodes left to visit in values and payloads
+
+	groups    map[string]*group
+	groupDefs []definition
+	audiences map[string]rules
+	audDefs   []definition
+	used      map[string]bool // "group:NAME" and "audience:NAME" that are referenced
+}
+
+// definition is a named group or audience, remembered for unused warnings.
+type definition struct {
+	name string
+	node *yaml.Node
+	path string
+}
+
+// entry is one key and value of a YAML mapping.
+type entry struct {
+	key  string
+	k, v *yaml.Node
+}
+
+// namedExperiment is a compiled experiment with where it was defined.
+type namedExperiment struct {
+	exp  *experiment
+	node *yaml.Node
+}
+
+func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, args ...any) {
+	e := &ConfigError{File: p.file, Path: path, Err: kind, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	p.errs = append(p.errs, e)
+}
+
+func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
+	w := Warning{File: p.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		w.Line, w.Column = n.Line, n.Column
+	}
+	p.warns = append(p.warns, w)
+}
+
+// err returns the first error in document order, or nil.
+func (p *parser) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(p.errs, func(a, b *ConfigError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return p.errs[0]
+}
+
+// decode parses data into a YAML document node. yaml.v3 is guarded against
+// panics, which become syntax errors; a second document is an error.
+func (p *parser) decode(data []byte) (doc *yaml.Node) {
+	if len(data) > MaxConfigSize {
+		p.errorf(nil, "", ErrTooLarge, "the config is %d bytes; the limit is %d (MaxConfigSize)", len(data), MaxConfigSize)
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.errorf(nil, "", ErrSyntax, "the YAML parser failed: %v", v)
+			doc = nil
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.errorf(nil, "", ErrSyntax, "the config is empty; expected a map with experiments")
+			return nil
+		}
+		p.syntaxError(err)
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p.errorf(&extra, "", ErrSyntax, "a second YAML document; a config is one document")
+		return nil
+	} else if !errors.Is(err, io.EOF) {
+		p.syntaxError(err)
+		return nil
+	}
+	if len(root.Content) == 0 {
+		p.errorf(nil, "", ErrSyntax, "the config is empty; expected a map with experiments")
+		return nil
+	}
+	return root.Content[0]
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxError turns a yaml.v3 error ("yaml: line 3: ...") into a ConfigError.
+func (p *parser) syntaxError(err error) {
+	msg := err.Error()
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Err: ErrSyntax, Msg: msg})
+}
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// isNull reports whether n is absent or a YAML null.
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// stringTag reports whether a scalar is a string for our purposes: anything
+// but a boolean, number or null (so an unquoted date is still its text).
+func stringTag(n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	switch n.ShortTag() {
+	case "!!bool", "!!int", "!!float", "!!null":
+		return false
+	}
+	return true
+}
+
+// describe names what a node is, for error messages.
+func describe(n *yaml.Node) string {
+	n = resolve(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return n.Value
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "an unexpected node"
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func indexPath(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// mapping returns the entries of a map node, checking for duplicate and
+// non-scalar keys. A null node is an empty map when nullOK.
+func (p *parser) mapping(n *yaml.Node, path string, nullOK bool) ([]entry, bool) {
+	n = resolve(n)
+	if nullOK && isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a map, found %s", describe(n))
+		return nil, false
+	}
+	out := make([]entry, 0, len(n.Content)/2)
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	ok := true
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, path, ErrInvalidValue, "a key is %s; expected a string", describe(k))
+			ok = false
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			p.errorf(k, path, ErrInvalidValue, "merge keys (<<) are not supported; repeat the keys instead")
+			ok = false
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			p.errorf(k, joinPath(path, k.Value), ErrDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
+			ok = false
+			continue
+		}
+		seen[k.Value] = k
+		out = append(out, entry{key: k.Value, k: k, v: v})
+	}
+	return out, ok
+}
+
+// text reads a scalar that names something (an id, a salt): a string or an
+// integer, as written.
+func (p *parser) text(n *yaml.Node, path, what string) (string, bool) {
+	n = resolve(n)
+	if stringTag(n) || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int") {
+		return n.Value, true
+	}
+	p.errorf(n, path, ErrInvalidValue, "expected %s (a string), found %s", what, describe(n))
+	return "", false
+}
+
+func (p *parser) parse(data []byte, o *options) *Ruleset {
+	doc := p.decode(data)
+	if doc == nil {
+		return nil
+	}
+	top, _ := p.mapping(doc, "", false)
+	var groupsN, expsN, audsN, envsN *yaml.Node
+	r := &Ruleset{}
+	envVar := DefaultEnvVariable
+	for _, e := range top {
+		switch e.key {
+		case "groups":
+			groupsN = e.v
+		case "experiments":
+			expsN = e.v
+		case "audiences":
+			audsN = e.v
+		case "envs":
+			envsN = e.v
+		case "DEPLOYMENT_ENV_VARIABLE":
+			if s, ok := p.text(e.v, e.key, "an environment variable name"); ok {
+				if s == "" {
+					p.errorf(e.v, e.key, ErrInvalidValue, "expected an environment variable name, found the empty string")
+				}
+				envVar = s
+			}
+		case "salt":
+			r.groupSalt, _ = p.text(e.v, e.key, "a salt")
+		case "version":
+			r.version = p.version(e.v)
+		default:
+			p.errorf(e.k, e.key, ErrUnknownKey, "unknown top-level key %q; expected groups, experiments, audiences, envs, DEPLOYMENT_ENV_VARIABLE, salt or version", e.key)
+		}
+	}
+	p.used = map[string]bool{}
+	p.parseGroups(groupsN)
+	p.parseAudiences(audsN)
+	base := p.parseExperiments(expsN, "experiments", nil)
+	envs := p.parseEnvs(envsN, base)
+	p.warnUnused()
+
+	r.env = o.activeEnv(envVar)
+	r.exps = applyEnv(base, envs[r.env])
+	r.byName = index(r.exps)
+	slices.SortStableFunc(p.warns, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	r.warnings = p.warns
+	return r
+}
+
+func (p *parser) version(n *yaml.Node) int64 {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		var v int64
+		if err := n.Decode(&v); err == nil {
+			return v
+		}
+	}
+	p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
+	return 0
+}
+
+// parseGroups compiles the groups (SPEC 2).
+func (p *parser) parseGroups(n *yaml.Node) {
+	p.groups = map[string]*group{}
+	entries, _ := p.mapping(n, "groups", true)
+	for _, e := range entries {
+		path := joinPath("groups", e.key)
+		g := &group{}
+		v := resolve(e.v)
+		switch v.Kind {
+		case yaml.SequenceNode:
+			if len(v.Content) == 0 {
+				p.warnf(v, path, "the group is empty: it matches nobody")
+			}
+			for i, item := range v.Content {
+				p.groupItem(g, item, indexPath(path, i))
+			}
+		default:
+			p.groupItem(g, v, path)
+		}
+		p.groups[e.key] = g
+		p.groupDefs = append(p.groupDefs, definition{e.key, e.k, path})
+	}
+}
+
+// groupItem adds one user id or percentage to g.
+func (p *parser) groupItem(g *group, n *yaml.Node, path string) {
+	n = resolve(n)
+	switch {
+	case stringTag(n) && isPercent(n.Value):
+		if s, ok := p.percent(n, path); ok {
+			g.spans = append(g.spans, s)
+		}
+		return
+	case stringTag(n):
+		g.addUser(n.Value)
+		return
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int":
+		var v any
+		if err := n.Decode(&v); err == nil {
+			g.addUser(fmt.Sprint(v))
+			return
+		}
+	}
+	p.errorf(n, path, ErrInvalidValue, "expected a user id (a string or an integer) or a percentage, found %s", describe(n))
+}
+
+func (g *group) addUser(id string) {
+	if g.users == nil {
+		g.users = map[string]struct{}{}
+	}
+	g.users[id] = struct{}{}
+}
+
+// percent parses a percentage scalar.
+func (p *parser) percent(n *yaml.Node, path string) (span, bool) {
+	s, msg := parsePercent(n.Value)
+	if msg != "" {
+		p.errorf(n, path, ErrPercentage, "malformed percentage %q: %s", n.Value, msg)
+		return span{}, false
+	}
+	return s, true
+}
+
+// parseAudiences compiles the audiences (SPEC 5).
+func (p *parser) parseAudiences(n *yaml.Node) {
+	p.audiences = map[string]rules{}
+	entries, _ := p.mapping(n, "audiences", true)
+	for _, e := range entries {
+		path := joinPath("audiences", e.key)
+		rs := p.rules(e.v, path)
+		if rs == nil {
+			rs = rules{} // non-nil: an audience that matches everyone
+		}
+		p.audiences[e.key] = rs
+		p.audDefs = append(p.audDefs, definition{e.key, e.k, path})
+	}
+}
+
+func (p *parser) warnUnused() {
+	for _, d := range p.groupDefs {
+		if !p.used["group:"+d.name] {
+			p.warnf(d.node, d.path, "group %q is not used by any experiment", d.name)
+		}
+	}
+	for _, d := range p.audDefs {
+		if !p.used["audience:"+d.name] {
+			p.warnf(d.node, d.path, "audience %q is not used by any experiment", d.name)
+		}
+	}
+}
+
+// parseExperiments compiles a map of experiments, in order.
+func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]bool) []namedExperiment {
+	entries, _ := p.mapping(n, path, true)
+	out := make([]namedExperiment, 0, len(entries))
+	for _, e := range entries {
+		ep := joinPath(path, e.key)
+		if base != nil && !base[e.key] {
+			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
+		}
+		if x := p.experiment(e.key, e.v, ep); x != nil {
+			out = append(out, namedExperiment{x, e.k})
+		}
+	}
+	return out
+}
+
+// parseEnvs compiles every environment's overrides (SPEC 6), so that a
+// mistake in any environment fails the load, not just in the active one.
+func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]namedExperiment {
+	names := make(map[string]bool, len(base))
+	for _, b := range base {
+		names[b.exp.key] = true
+	}
+	out := map[string][]namedExperiment{}
+	entries, _ := p.mapping(n, "envs", true)
+	for _, e := range entries {
+		out[e.key] = p.parseExperiments(e.v, joinPath("envs", e.key), names)
+	}
+	return out
+}
+
+// applyEnv returns base with the overrides applied: an override replaces
+// the experiment of the same name in its place; new ones come last.
+func applyEnv(base, overrides []namedExperiment) []*experiment {
+	out := make([]*experiment, 0, len(base)+len(overrides))
+	at := make(map[string]int, len(base))
+	for i, b := range base {
+		out = append(out, b.exp)
+		at[b.exp.key] = i
+	}
+	for _, o := range overrides {
+		if i, ok := at[o.exp.key]; ok {
+			out[i] = o.exp
+		} else {
+			out = append(out, o.exp)
+		}
+	}
+	return out
+}
+
+// index builds the name lookup of SPEC 7: every experiment by name, then
+// "exp/variant" for each variant whose name has no '/', unless an
+// experiment already has that whole name.
+func index(exps []*experiment) map[string]ref {
+	m := make(map[string]ref, 2*len(exps))
+	for _, e := range exps {
+		if _, dup := m[e.key]; !dup { // snapshots may repeat a key: the first wins
+			m[e.key] = ref{exp: e, variant: -1}
+		}
+	}
+	for _, e := range exps {
+		if m[e.key].exp != e {
+			continue
+		}
+		for i, v := range e.variants {
+			if strings.IndexByte(v.key, '/') >= 0 {
+				continue
+			}
+			k := e.key + "/" + v.key
+			if _, taken := m[k]; !taken {
+				m[k] = ref{exp: e, variant: i}
+			}
+		}
+	}
+	return m
+}
+
+var nullJSON = []byte("null")
+
+// defaultVariant is the one variant, "default", of an experiment without
+// named variants.
+func defaultVariant(a allocation) []variant {
+	return []variant{{key: "default", id: "default", payload: nullJSON, alloc: a}}
+}
+
+// experiment compiles one experiment value in any of its forms (SPEC 3).
+func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
+	e := &experiment{key: name, id: name, salt: name, running: true}
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!bool", "!!int", "!!float":
+			on, ok := onOff(n)
+			if !ok {
+				p.errorf(n, path, ErrInvalidValue, "expected true, false, 1 or 0, found %s", describe(n))
+				return nil
+			}
+			e.variants = defaultVariant(allocation{everyone: on})
+		case "!!null":
+			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
+			return nil
+		default:
+			e.variants = defaultVariant(p.allocation(n, path))
+		}
+	case yaml.SequenceNode:
+		e.variants = defaultVariant(p.allocation(n, path))
+	case yaml.MappingNode:
+		entries, ok := p.mapping(n, path, false)
+		if !ok {
+			return nil
+		}
+		long := slices.ContainsFunc(entries, func(e entry) bool { return e.key == "variants" })
+		if long {
+			p.longForm(e, entries, path)
+		} else {
+			for _, en := range entries {
+				vp := joinPath(path, en.key)
+				if resolve(en.v).Kind == yaml.MappingNode {
+					p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
+					continue
+				}
+				e.variants = append(e.variants, variant{key: en.key, id: en.key, payload: nullJSON, alloc: p.allocation(en.v, vp)})
+			}
+		}
+		if len(e.variants) == 0 {
+			p.warnf(n, path, "the experiment has no variants: nobody is assigned")
+		}
+		p.checkSpans(e, n, path)
+	default:
+		p.errorf(n, path, ErrInvalidValue, "expected an experiment, found %s", describe(n))
+		return nil
+	}
+	return e
+}
+
+// onOff reads true/false/1/0.
+func onOff(n *yaml.Node) (on, ok bool) {
+	if n.ShortTag() == "!!bool" {
+		err := n.Decode(&on)
+		return on, err == nil
+	}
+	var f float64
+	if err := n.Decode(&f); err != nil || (f != 0 && f != 1) {
+		return false, false
+	}
+	return f == 1, true
+}
+
+var longFormKeys = "id, status, salt, audience, targeting or variants"
+
+// longForm compiles a map with a variants key.
+func (p *parser) longForm(e *experiment, entries []entry, path string) {
+	for _, en := range entries {
+		kp := joinPath(path, en.key)
+		switch en.key {
+		case "id":
+			e.id, _ = p.text(en.v, kp, "an id")
+		case "salt":
+			e.salt, _ = p.text(en.v, kp, "a salt")
+		case "status":
+			e.running = p.status(en.v, kp)
+		case "audience":
+			name, ok := p.text(en.v, kp, "an audience name")
+			if !ok {
+				continue
+			}
+			rs, found := p.audiences[name]
+			if !found {
+				p.errorf(en.v, kp, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
+				continue
+			}
+			p.used["audience:"+name] = true
+			e.audience = rs
+		case "targeting":
+			e.targeting = p.rules(en.v, kp)
+		case "variants":
+			p.longVariants(e, en.v, kp)
+		default:
+			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
+		}
+	}
+}
+
+// known lists the defined names for an "unknown" error, when there are few.
+func known(defs []definition) string {
+	if len(defs) == 0 {
+		return " (none are defined)"
+	}
+	if len(defs) > 10 {
+		return ""
+	}
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = strconv.Quote(d.name)
+	}
+	return "; defined: " + strings.Join(names, ", ")
+}
+
+func (p *parser) status(n *yaml.Node, path string) (running bool) {
+	s, ok := p.text(n, path, "a status")
+	if !ok {
+		return false
+	}
+	switch s {
+	case "running", "RUNNING":
+		return true
+	case "draft", "paused", "archived", "DRAFT", "PAUSED", "ARCHIVED":
+		return false
+	}
+	p.errorf(resolve(n), path, ErrStatus, "unknown status %q; expected draft, running, paused or archived (or the same in uppercase)", s)
+	return false
+}
+
+// longVariants compiles the variants map of a long-form experiment.
+func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) {
+	entries, _ := p.mapping(n, path, true)
+	for _, en := range entries {
+		vp := joinPath(path, en.key)
+		v := variant{key: en.key, id: en.key, payload: nullJSON}
+		vn := resolve(en.v)
+		if vn.Kind != yaml.MappingNode {
+			v.alloc = p.allocation(vn, vp)
+			e.variants = append(e.variants, v)
+			continue
+		}
+		fields, _ := p.mapping(vn, vp, false)
+		hasAlloc := false
+		for _, f := range fields {
+			fp := joinPath(vp, f.key)
+			switch f.key {
+			case "id":
+				v.id, _ = p.text(f.v, fp, "an id")
+			case "allocation":
+				hasAlloc = true
+				v.alloc = p.allocation(f.v, fp)
+			case "payload":
+				v.payload = p.payload(f.v, fp)
+			default:
+				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a variant; expected id, allocation or payload", f.key)
+			}
+		}
+		if !hasAlloc {
+			p.errorf(vn, vp, ErrMissingKey, "variant %q has no allocation; expected a group name, a percentage or a list of those under allocation", en.key)
+		}
+		e.variants = append(e.variants, v)
+	}
+}
+
+// allocation compiles a group name, a percentage, or a list of those.
+func (p *parser) allocation(n *yaml.Node, path string) allocation {
+	var a allocation
+	n = resolve(n)
+	if n.Kind == yaml.SequenceNode {
+		for i, item := range n.Content {
+			p.allocItem(&a, resolve(item), indexPath(path, i))
+		}
+		return a
+	}
+	p.allocItem(&a, n, path)
+	return a
+}
+
+func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
+	if !stringTag(n) {
+		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
+		return
+	}
+	if isPercent(n.Value) {
+		s, ok := p.percent(n, path)
+		if !ok {
+			return
+		}
+		a.spans = append(a.spans, s)
+		if s.all() {
+			a.everyone = true
+		}
+		return
+	}
+	g, ok := p.groups[n.Value]
+	if !ok {
+		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
+		return
+	}
+	p.used["group:"+n.Value] = true
+	a.groups = append(a.groups, g)
+}
+
+// checkSpans reports variants whose own percentages overlap (an error) and
+// gaps between the ranges of different variants (a warning).
+func (p *parser) checkSpans(e *experiment, n *yaml.Node, path string) {
+	type owned struct {
+		s span
+		v int
+	}
+	var all []owned
+	for i := range e.variants {
+		for _, s := range e.variants[i].alloc.spans {
+			if s.empty() {
+				continue
+			}
+			for _, o := range all {
+				if o.v != i && o.s.overlaps(s) {
+					p.errorf(n, joinPath(path, e.variants[i].key), ErrOverlap,
+						"variant %q's range %s overlaps variant %q's range %s",
+						e.variants[i].key, formatSpan(s), e.variants[o.v].key, formatSpan(o.s))
+				}
+			}
+			all = append(all, owned{s, i})
+		}
+	}
+	slices.SortFunc(all, func(a, b owned) int { return cmp.Compare(a.s.lo, b.s.lo) })
+	for i := 1; i < len(all); i++ {
+		prev, next := all[i-1], all[i]
+		if prev.v != next.v && prev.s.hi < next.s.lo {
+			p.warnf(n, path, "variants %q (%s) and %q (%s) leave %s unassigned; ranges are half-open, so %s would follow %s without a gap",
+				e.variants[prev.v].key, formatSpan(prev.s), e.variants[next.v].key, formatSpan(next.s),
+				formatSpan(span{prev.s.hi, next.s.lo}), formatSpan(span{prev.s.hi, next.s.hi}), formatSpan(prev.s))
+		}
+	}
+}
+
+// formatSpan writes a span back as a percentage, e.g. "20-30%".
+func formatSpan(s span) string {
+	return formatHundredths(s.lo) + "-" + formatHundredths(s.hi) + "%"
+}
+
+func formatHundredths(v uint16) string {
+	s := strconv.Itoa(int(v) / 100)
+	if f := v % 100; f != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%02d", f), "0")
+	}
+	return s
+}
+
+// rules compiles a rule list (SPEC 5). A null node is an empty list.
+func (p *parser) rules(n *yaml.Node, path string) rules {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a list of rules ({conditions: [...]}), found %s", describe(n))
+		return nil
+	}
+	out := make(rules, 0, len(n.Content))
+	for i, rn := range n.Content {
+		rp := indexPath(path, i)
+		fields, ok := p.mapping(rn, rp, false)
+		if !ok {
+			continue
+		}
+		conds := []cond{}
+		for _, f := range fields {
+			if f.key != "conditions" {
+				p.errorf(f.k, joinPath(rp, f.key), ErrUnknownKey, "unknown key %q in a rule; expected conditions", f.key)
+				continue
+			}
+			cn := resolve(f.v)
+			if isNull(cn) {
+				continue
+			}
+			if cn.Kind != yaml.SequenceNode {
+				p.errorf(cn, joinPath(rp, f.key), ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
+				continue
+			}
+			for j, c := range cn.Content {
+				if d, ok := p.condition(c, indexPath(joinPath(rp, f.key), j)); ok {
+					conds = append(conds, d)
+				}
+			}
+		}
+		out = append(out, conds)
+	}
+	return out
+}
+
+// condition compiles {attribute, operator, value}.
+func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
+	fields, ok := p.mapping(n, path, false)
+	if !ok {
+		return cond{}, false
+	}
+	var attrN, opN, valN *yaml.Node
+	for _, f := range fields {
+		switch f.key {
+		case "attribute":
+			attrN = f.v
+		case "operator":
+			opN = f.v
+		case "value":
+			valN = f.v
+		default:
+			p.errorf(f.k, joinPath(path, f.key), ErrUnknownKey, "unknown key %q in a condition; expected attribute, operator and value", f.key)
+		}
+	}
+	n = resolve(n)
+	for _, m := range []struct {
+		name string
+		node *yaml.Node
+	}{{"attribute", attrN}, {"operator", opN}, {"value", valN}} {
+		if m.node == nil {
+			p.errorf(n, path, ErrMissingKey, "the condition has no %s; expected attribute, operator and value", m.name)
+			ok = false
+		}
+	}
+	if !ok {
+		return cond{}, false
+	}
+	var d cond
+	if d.attr, ok = p.text(attrN, joinPath(path, "attribute"), "an attribute name"); !ok {
+		return cond{}, false
+	}
+	opName, ok := p.text(opN, joinPath(path, "operator"), "an operator")
+	if !ok {
+		return cond{}, false
+	}
+	o, found := operators[opName]
+	if !found {
+		p.errorf(resolve(opN), joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of eq, neq, in, notIn, contains, gt, lt, gte, lte, matches, semverEq, semverGt, semverGte, semverLt, semverLte", opName)
+		return cond{}, false
+	}
+	d.op = o.op
+	vp := joinPath(path, "value")
+	vn := resolve(valN)
+	d.val = p.value(vn, vp)
+	never := func(why string) {
+		d.never = true
+		p.warnf(vn, vp, "%s: the condition is false for every user", why)
+	}
+	switch d.op {
+	case opEq:
+		if d.val.kind == kOther {
+			p.warnf(vn, vp, "eq with %s: lists and maps never equal anything, so the condition is false for every user", describe(vn))
+		}
+	case opNeq:
+		if d.val.kind == kOther {
+			p.warnf(vn, vp, "neq with %s: lists and maps never equal anything, so the condition is true for every user", describe(vn))
+		}
+	case opIn, opNotIn:
+		if !d.val.isList {
+			p.warnf(vn, vp, "%s expects a list, found %s: the condition is false for every user", opName, describe(vn))
+		}
+	case opContains:
+		if d.val.kind != kString {
+			never("contains expects a string, found " + describe(vn))
+		}
+	case opGt, opLt, opGte, opLte:
+		if d.val.kind != kNumber {
+			never(opName + " expects a number, found " + describe(vn))
+		}
+	case opMatches:
+		if !stringTag(vn) {
+			p.errorf(vn, vp, ErrRegexp, "matches expects a regular expression (a string), found %s", describe(vn))
+			return cond{}, false
+		}
+		re, err := regexp.Compile(vn.Value)
+		if err != nil {
+			p.errorf(vn, vp, ErrRegexp, "the regular expression does not compile: %v", err)
+			return cond{}, false
+		}
+		d.re = re
+	default: // semver operators
+		// A number such as 1.2 is read as the version it is written as.
+		s := vn.Value
+		if vn.Kind != yaml.ScalarNode || vn.ShortTag() == "!!null" || vn.ShortTag() == "!!bool" {
+			s = ""
+		}
+		v, valid := canonicalVersion(s)
+		if !valid {
+			never(fmt.Sprintf("%s expects a version, found %s", opName, describe(vn)))
+		}
+		d.ver = v
+	}
+	return d, true
+}
+
+// value compiles a condition's value.
+func (p *parser) value(n *yaml.Node, path string) value {
+	n = resolve(n)
+	p.budget--
+	if p.budget < 0 {
+		if p.budget == -1 {
+			p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
+		}
+		return value{}
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		v := value{kind: kOther, isList: true, list: make([]value, len(n.Content))}
+		for i, c := range n.Content {
+			v.list[i] = p.value(c, indexPath(path, i))
+		}
+		return v
+	case yaml.MappingNode:
+		entries, _ := p.mapping(n, path, false)
+		for _, e := range entries {
+			p.value(e.v, joinPath(path, e.key)) // for duplicate keys and bounds
+		}
+		return value{kind: kOther}
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return value{kind: kNull}
+	case "!!bool":
+		var b bool
+		_ = n.Decode(&b)
+		return value{kind: kBool, b: b}
+	case "!!int", "!!float":
+		var x any
+		if err := n.Decode(&x); err == nil {
+			if num, ok := toNumber(x); ok {
+				return value{kind: kNumber, n: num}
+			}
+		}
+		p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+		return value{}
+	}
+	return value{kind: kString, s: n.Value}
+}

@@ -1,0 +1,106 @@
+package experiment
+
+import "maps"
+
+// Context is the user an evaluation is for: a user id and, optionally,
+// targeting attributes. Build one with ContextFor and add attributes with
+// With. A Context is a small value: copy it freely and pass it by value.
+//
+// The zero Context is the user with the empty id and no attributes; the
+// empty id is hashed like any other.
+//
+// A Context never changes after it is built, and is safe for concurrent use
+// as long as the attribute maps given to With are not modified.
+type Context struct {
+	userID string
+	attrs  map[string]any
+}
+
+// ContextFor returns the Context for the user with the given id, without
+// attributes. It allocates nothing.
+func ContextFor(userID string) Context {
+	return Context{userID: userID}
+}
+
+// With returns a copy of c with attrs added to its targeting attributes; a
+// key in attrs replaces the same key already in c. c itself is unchanged.
+//
+// The first With on a Context keeps attrs as it is, without copying, so
+// building a Context allocates nothing: do not modify attrs while the
+// Context is in use. A later With merges both maps into a new one. A nil or
+// empty attrs returns c unchanged.
+//
+// Attribute values are strings, booleans, nil (JSON null), numbers of any Go
+// numeric type or json.Number (compared by value), and nested
+// map[string]any or map[string]string reached by dotted names (see SPEC 5).
+// Values of other types (slices, structs) never equal anything.
+func (c Context) With(attrs map[string]any) Context {
+	if len(attrs) == 0 {
+		return c
+	}
+	if len(c.attrs) == 0 {
+		c.attrs = attrs
+		return c
+	}
+	merged := make(map[string]any, len(c.attrs)+len(attrs))
+	maps.Copy(merged, c.attrs)
+	maps.Copy(merged, attrs)
+	c.attrs = merged
+	return c
+}
+
+// UserID returns the user id c was built for.
+func (c Context) UserID() string { return c.userID }
+
+// Attr returns the attribute that targeting rules see under name: the exact
+// key first; failing that, name is split on '.' and walked through nested
+// maps (map[string]any or map[string]string). It reports whether the
+// attribute is present; a present attribute may be nil (JSON null).
+func (c Context) Attr(name string) (any, bool) {
+	if c.attrs == nil {
+		return nil, false
+	}
+	if v, ok := c.attrs[name]; ok {
+		return v, true
+	}
+	return lookupPath(c.attrs, name)
+}
+
+// lookupPath walks a dotted name through nested maps. It allocates nothing.
+func lookupPath(m map[string]any, name string) (any, bool) {
+	var cur any = m
+	rest := name
+	for {
+		part, more, found := cut(rest, '.')
+		if !found && rest == name {
+			return nil, false // no dot: the exact lookup already failed
+		}
+		var v any
+		var ok bool
+		switch t := cur.(type) {
+		case map[string]any:
+			v, ok = t[part]
+		case map[string]string:
+			var s string
+			s, ok = t[part]
+			v = s
+		}
+		if !ok {
+			return nil, false
+		}
+		if !found {
+			return v, true
+		}
+		cur, rest = v, more
+	}
+}
+
+// cut is strings.Cut for one byte.
+func cut(s string, sep byte) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == sep {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}

@@ -1,0 +1,123 @@
+package experiment
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors for the kinds of load failure. Every error returned by
+// Parse and Load is a *ConfigError that wraps exactly one of them, so callers
+// can test the kind with errors.Is.
+var (
+	// ErrSyntax: the input is not well-formed YAML or JSON, or is empty.
+	ErrSyntax = errors.New("syntax error")
+	// ErrDuplicateKey: a mapping has the same key twice.
+	ErrDuplicateKey = errors.New("duplicate key")
+	// ErrUnknownKey: a key that is not allowed where it appears (top level,
+	// long-form experiment, variant, rule or condition).
+	ErrUnknownKey = errors.New("unknown key")
+	// ErrMissingKey: a required key is absent (a variant's allocation, a
+	// condition's attribute, operator or value).
+	ErrMissingKey = errors.New("missing key")
+	// ErrInvalidValue: a value of the wrong type or shape, such as a number
+	// other than 0 or 1 as an experiment, or a map where a list is expected.
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrPercentage: a string ending in '%' that is not a valid percentage.
+	ErrPercentage = errors.New("malformed percentage")
+	// ErrOverlap: two variants of one experiment whose own percentage
+	// ranges overlap.
+	ErrOverlap = errors.New("overlapping variants")
+	// ErrUnknownGroup: a reference to a group that is not defined.
+	ErrUnknownGroup = errors.New("unknown group")
+	// ErrUnknownAudience: a reference to an audience that is not defined.
+	ErrUnknownAudience = errors.New("unknown audience")
+	// ErrStatus: a status other than draft, running, paused or archived
+	// (lowercase or uppercase).
+	ErrStatus = errors.New("unknown status")
+	// ErrOperator: a condition operator that is not in SPEC 5's table.
+	ErrOperator = errors.New("unknown operator")
+	// ErrRegexp: a "matches" condition whose value is not a string RE2
+	// regular expression that compiles.
+	ErrRegexp = errors.New("invalid regular expression")
+	// ErrTooLarge: the input exceeds a documented size limit (see MaxConfigSize).
+	ErrTooLarge = errors.New("config too large")
+)
+
+// ConfigError describes why a config failed to load: where (file, line,
+// column, key path) and what. Err is one of the Err* sentinels, returned by
+// Unwrap. Line and Column are 1-based; 0 means unknown (Column is unknown
+// for some syntax errors). File is empty when the config was parsed from
+// bytes without WithName.
+type ConfigError struct {
+	File   string // file name, URL or WithName; "" if none
+	Line   int    // 1-based line, 0 if unknown
+	Column int    // 1-based column, 0 if unknown
+	Path   string // key path, e.g. "experiments.featureTwo[1]"; "" for the document
+	Err    error  // the kind of failure: one of the Err* sentinels
+	Msg    string // what was wrong and what was expected
+}
+
+// Error formats the error as
+//
+//	experiment: FILE:LINE:COLUMN: PATH: MSG
+//
+// leaving out the parts that are unknown.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("experiment: ")
+	b.WriteString(position(e.File, e.Line, e.Column))
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	if e.Msg != "" {
+		b.WriteString(e.Msg)
+	} else if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel kind of the error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Warning is a problem in a config that does not stop it from loading, such
+// as a gap between two variants' ranges, a group nobody uses, or an
+// environment override of an experiment that does not exist. Its fields mean
+// what ConfigError's do.
+type Warning struct {
+	File   string
+	Line   int
+	Column int
+	Path   string
+	Msg    string
+}
+
+// String formats the warning as "FILE:LINE:COLUMN: PATH: MSG", leaving out
+// the parts that are unknown.
+func (w Warning) String() string {
+	s := position(w.File, w.Line, w.Column)
+	if w.Path != "" {
+		s += w.Path + ": "
+	}
+	return s + w.Msg
+}
+
+// position formats "file:line:col: " with the unknown parts left out.
+func position(file string, line, col int) string {
+	var parts []string
+	if file != "" {
+		parts = append(parts, file)
+	}
+	if line > 0 {
+		parts = append(parts, strconv.Itoa(line))
+		if col > 0 {
+			parts = append(parts, strconv.Itoa(col))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ":") + ": "
+}

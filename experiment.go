@@ -1,0 +1,248 @@
+package experiment
+
+import (
+	"encoding/json"
+	"html/template"
+	"slices"
+)
+
+// Ruleset is a loaded, validated config for one environment: the
+// experiments in config order, each compiled for evaluation. Parse, Load and
+// MustLoad build one.
+//
+// A Ruleset is immutable and safe for concurrent use by multiple goroutines.
+// Its evaluation methods allocate nothing unless their documentation says
+// otherwise.
+//
+// A nil *Ruleset, like the zero Ruleset, has no experiments: every
+// evaluation is off, Env is "" and Version is 0.
+type Ruleset struct {
+	env       string
+	version   int64
+	groupSalt string        // the top-level salt, for percentages in groups
+	exps      []*experiment // config order, env overrides applied
+	byName    map[string]ref
+	warnings  []Warning
+}
+
+// ref is what a name passed to VariantFor and friends resolves to: an
+// experiment, and with "exp/variant" one of its variants.
+type ref struct {
+	exp     *experiment
+	variant int // index into exp.variants, or -1 for the whole experiment
+}
+
+// experiment is a compiled experiment.
+type experiment struct {
+	key       string
+	id        string
+	salt      string
+	running   bool
+	audience  rules // nil when the experiment has no audience
+	targeting rules
+	variants  []variant
+}
+
+// variant is a compiled variant.
+type variant struct {
+	key     string
+	id      string
+	payload json.RawMessage // JSON; nil only when absent from a snapshot
+	alloc   allocation
+}
+
+// allocation is the set of users a variant is for: the union of its parts.
+type allocation struct {
+	everyone bool     // true, 1, or a percentage of 100%: no hashing needed
+	groups   []*group // user ids and group percentages (top-level salt)
+	spans    []span   // experiment percentages (the experiment's salt)
+}
+
+// group is a compiled group.
+type group struct {
+	users map[string]struct{}
+	spans []span // percentages, under the top-level salt
+}
+
+// lookup resolves name as SPEC 7 says: as an experiment name as a whole,
+// then split at the last '/' into experiment and variant. Both forms are in
+// one map, built at load, so this is one map lookup.
+func (r *Ruleset) lookup(name string) (ref, bool) {
+	if r == nil {
+		return ref{}, false
+	}
+	f, ok := r.byName[name]
+	return f, ok
+}
+
+// VariantFor reports whether the user in c is assigned a variant of the
+// experiment name, or, when name is "exp/variant", that variant. A name
+// that matches no experiment is off. It allocates nothing.
+func (r *Ruleset) VariantFor(name string, c Context) bool {
+	f, ok := r.lookup(name)
+	if !ok {
+		return false
+	}
+	v := r.choose(f.exp, &c)
+	return v >= 0 && (f.variant < 0 || f.variant == v)
+}
+
+// Feature returns the name of the variant the user in c is assigned in the
+// experiment name, or "" when the user is off. An experiment without named
+// variants has the one variant "default". With "exp/variant", Feature
+// returns "variant" when the user has it and "" otherwise. It allocates
+// nothing.
+func (r *Ruleset) Feature(name string, c Context) string {
+	if v := r.variantOf(name, &c); v != nil {
+		return v.key
+	}
+	return ""
+}
+
+// Payload returns the JSON payload of the variant the user in c is assigned
+// in the experiment name (or "exp/variant"): nil when the user is off, the
+// JSON null when the variant has no payload. The returned bytes are shared:
+// do not modify them. It allocates nothing.
+func (r *Ruleset) Payload(name string, c Context) json.RawMessage {
+	if v := r.variantOf(name, &c); v != nil {
+		return v.payload
+	}
+	return nil
+}
+
+// variantOf returns the variant the user is assigned under name, or nil.
+func (r *Ruleset) variantOf(name string, c *Context) *variant {
+	f, ok := r.lookup(name)
+	if !ok {
+		return nil
+	}
+	v := r.choose(f.exp, c)
+	if v < 0 || (f.variant >= 0 && f.variant != v) {
+		return nil
+	}
+	return &f.exp.variants[v]
+}
+
+// Assignment is one experiment a user is assigned, as in the platform
+// seed's decide response. Payload is nil (and left out of JSON) only when a
+// published snapshot's variant has no payload; a variant whose payload is
+// null, or a YAML/JSON config's variant without one, has the JSON null.
+type Assignment struct {
+	ExperimentKey string          `json:"experiment_key"`
+	ExperimentID  string          `json:"experiment_id"`
+	VariantKey    string          `json:"variant_key"`
+	VariantID     string          `json:"variant_id"`
+	Payload       json.RawMessage `json:"payload,omitempty"` // JSON null when the variant's payload is null
+}
+
+// Assignments returns every experiment the user in c is assigned, in config
+// order. It returns an empty, non-nil slice when there is none, so it
+// encodes as the JSON []. It makes at most one allocation; use
+// AppendAssignments to make none.
+func (r *Ruleset) Assignments(c Context) []Assignment {
+	if r == nil || len(r.exps) == 0 {
+		return []Assignment{}
+	}
+	var idx [64]int16 // the assigned variant of each experiment, when they fit
+	if len(r.exps) > len(idx) {
+		return r.AppendAssignments(make([]Assignment, 0, len(r.exps)), c)
+	}
+	n := 0
+	for i, e := range r.exps {
+		idx[i] = int16(r.choose(e, &c))
+		if idx[i] >= 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return []Assignment{}
+	}
+	out := make([]Assignment, 0, n)
+	for i, e := range r.exps {
+		if idx[i] >= 0 {
+			out = append(out, e.assignment(int(idx[i])))
+		}
+	}
+	return out
+}
+
+// AppendAssignments appends to dst every experiment the user in c is
+// assigned, in config order, and returns the extended slice. It allocates
+// nothing when dst has room for them.
+func (r *Ruleset) AppendAssignments(dst []Assignment, c Context) []Assignment {
+	if r == nil {
+		return dst
+	}
+	for _, e := range r.exps {
+		if v := r.choose(e, &c); v >= 0 {
+			dst = append(dst, e.assignment(v))
+		}
+	}
+	return dst
+}
+
+func (e *experiment) assignment(v int) Assignment {
+	vr := &e.variants[v]
+	return Assignment{
+		ExperimentKey: e.key,
+		ExperimentID:  e.id,
+		VariantKey:    vr.key,
+		VariantID:     vr.id,
+		Payload:       vr.payload,
+	}
+}
+
+// FuncMap returns the template functions for html/template and
+// text/template, bound to r:
+//
+//	variantFor NAME CONTEXT  -> bool    (VariantFor)
+//	feature NAME CONTEXT     -> string  (Feature)
+//	payload NAME CONTEXT     -> any     (Payload decoded: map[string]any,
+//	                                     []any, string, float64, bool or nil)
+//
+// so a template whose dot is a Context can say
+// {{if variantFor "inviteFriends" .}} or {{feature "buttonColor" .}}.
+// payload decodes on each call and so allocates.
+func (r *Ruleset) FuncMap() template.FuncMap {
+	return template.FuncMap{
+		"variantFor": r.VariantFor,
+		"feature":    r.Feature,
+		"payload": func(name string, c Context) (any, error) {
+			p := r.Payload(name, c)
+			if p == nil {
+				return nil, nil
+			}
+			var v any
+			err := json.Unmarshal(p, &v)
+			return v, err
+		},
+	}
+}
+
+// Env returns the name of the active environment: the one given to WithEnv,
+// else the value of the process variable named by DEPLOYMENT_ENV_VARIABLE
+// (default TARGET_ENV), else "". It reports the name even when the config's
+// envs has no entry for it.
+func (r *Ruleset) Env() string {
+	if r == nil {
+		return ""
+	}
+	return r.env
+}
+
+// Version returns the config's version (its top-level version key), or 0.
+func (r *Ruleset) Version() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.version
+}
+
+// Warnings returns the problems found at load that did not stop it, in the
+// order they appear in the config. The slice is a copy.
+func (r *Ruleset) Warnings() []Warning {
+	if r == nil {
+		return nil
+	}
+	return slices.Clone(r.warnings)
+}

@@ -1,0 +1,118 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// payload encodes a variant's payload node as JSON, once, at load. Map keys
+// keep their order. Numbers must be finite; a payload larger than
+// MaxPayloadSize fails with ErrTooLarge.
+func (p *parser) payload(n *yaml.Node, path string) json.RawMessage {
+	if isNull(n) {
+		return nullJSON
+	}
+	var buf bytes.Buffer
+	if !p.appendJSON(&buf, n, path) {
+		return nullJSON
+	}
+	return json.RawMessage(bytes.Clone(buf.Bytes()))
+}
+
+func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
+	n = resolve(n)
+	p.budget--
+	if p.budget < 0 {
+		if p.budget == -1 {
+			p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
+		}
+		return false
+	}
+	if buf.Len() > MaxPayloadSize {
+		p.errorf(n, path, ErrTooLarge, "the payload is larger than %d bytes of JSON (MaxPayloadSize)", MaxPayloadSize)
+		return false
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if !p.appendJSON(buf, c, indexPath(path, i)) {
+				return false
+			}
+		}
+		buf.WriteByte(']')
+		return true
+	case yaml.MappingNode:
+		entries, ok := p.mapping(n, path, false)
+		if !ok {
+			return false
+		}
+		buf.WriteByte('{')
+		for i, e := range entries {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			appendJSONString(buf, e.key)
+			buf.WriteByte(':')
+			if !p.appendJSON(buf, e.v, joinPath(path, e.key)) {
+				return false
+			}
+		}
+		buf.WriteByte('}')
+		return true
+	case yaml.ScalarNode:
+	default:
+		p.errorf(n, path, ErrInvalidValue, "expected a JSON value, found %s", describe(n))
+		return false
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		buf.WriteString("null")
+	case "!!bool":
+		var b bool
+		_ = n.Decode(&b)
+		buf.WriteString(strconv.FormatBool(b))
+	case "!!int", "!!float":
+		var x any
+		if err := n.Decode(&x); err != nil {
+			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+			return false
+		}
+		switch v := x.(type) {
+		case int:
+			buf.WriteString(strconv.Itoa(v))
+		case int64:
+			buf.WriteString(strconv.FormatInt(v, 10))
+		case uint64:
+			buf.WriteString(strconv.FormatUint(v, 10))
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s", n.Value)
+				return false
+			}
+			b, _ := json.Marshal(v)
+			buf.Write(b)
+		default:
+			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+			return false
+		}
+	default:
+		appendJSONString(buf, n.Value)
+	}
+	return true
+}
+
+// appendJSONString writes s as a JSON string, without HTML escaping.
+func appendJSONString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+}

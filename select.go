@@ -1,0 +1,80 @@
+package experiment
+
+// choose returns the index of the variant of e the user in c is assigned,
+// or -1 when the user is off. It follows SPEC 7 (see doc.go): status,
+// audience, targeting, then variants in config order, the first whose
+// allocation matches winning. Each bucket is hashed at most once, and only
+// when a percentage needs it.
+func (r *Ruleset) choose(e *experiment, c *Context) int {
+	if !e.running {
+		return -1
+	}
+	if e.audience != nil && !e.audience.match(c) {
+		return -1
+	}
+	if !e.targeting.match(c) {
+		return -1
+	}
+	expBucket, groupBucket := -1, -1
+	for i := range e.variants {
+		a := &e.variants[i].alloc
+		if a.everyone {
+			return i
+		}
+		for _, g := range a.groups {
+			if _, ok := g.users[c.userID]; ok {
+				return i
+			}
+			if len(g.spans) > 0 {
+				if groupBucket < 0 {
+					groupBucket = Bucket(c.userID, r.groupSalt)
+				}
+				for _, s := range g.spans {
+					if s.contains(groupBucket) {
+						return i
+					}
+				}
+			}
+		}
+		if len(a.spans) > 0 {
+			if expBucket < 0 {
+				expBucket = Bucket(c.userID, e.salt)
+			}
+			for _, s := range a.spans {
+				if s.contains(expBucket) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// Select returns the callback for the user in c: fns[v] where v is the
+// user's variant of the experiment name, else fns["fallback"], else nil. The
+// fallback is chosen both when the user is off and when fns has no entry
+// (or a nil one) for the user's variant, as in the Node seed.
+//
+// With name "exp/variant" only that variant's callback can be chosen: a user
+// in another variant of exp gets the fallback. Select does not call the
+// callback; it allocates nothing.
+func (r *Ruleset) Select(name string, c Context, fns map[string]func()) func() {
+	if v := r.variantOf(name, &c); v != nil {
+		if fn := fns[v.key]; fn != nil {
+			return fn
+		}
+	}
+	return fns["fallback"]
+}
+
+// Protect runs the callback Select chooses, if any, and reports whether one
+// ran. It is how a piece of code is kept from running for users outside an
+// experiment (see Select for the choice, including "fallback").
+func (r *Ruleset) Protect(name string, c Context, fns map[string]func()) bool {
+	fn := r.Select(name, c, fns)
+	if fn == nil {
+		return false
+	}
+	fn()
+	return true
+}
