@@ -97,11 +97,11 @@ func (a number) cmp(b number) (int, bool) {
 
 // value is a config value compiled for comparison.
 type value struct {
-	kind kind
-	s    string
-	n    number
-	b    bool
-	list []value // the elements, when the config value is a list
+	kind   kind
+	s      string
+	n      number
+	b      bool
+	list   []value // the elements, when the config value is a list
 	isList bool
 }
 
@@ -214,12 +214,12 @@ func (v *value) equalKind(k kind, s string, n number, b bool) bool {
 
 // cond is one compiled condition.
 type cond struct {
-	attr string
-	op   op
-	val  value
-	re   *regexp.Regexp // opMatches
-	ver  string         // semver ops: the value as a canonical "v..." version
-	never bool          // the value makes the condition false for every user
+	attr  string
+	op    op
+	val   value
+	re    *regexp.Regexp // opMatches
+	ver   string         // semver ops: the value as a canonical "v..." version
+	never bool           // the value makes the condition false for every user
 }
 
 // match evaluates the condition for c.
