@@ -534,6 +534,7 @@ func defaultVariant(a allocation) []variant {
 // experiment compiles one experiment value in any of its forms (SPEC 3).
 func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
 	e := &experiment{key: name, id: name, salt: name, running: true}
+	var where []position // of each variant, for checkSpans
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -560,7 +561,7 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 		}
 		long := slices.ContainsFunc(entries, func(e entry) bool { return e.key == "variants" })
 		if long {
-			p.longForm(e, entries, path)
+			where = p.longForm(e, entries, path)
 		} else {
 			for _, en := range entries {
 				vp := joinPath(path, en.key)
@@ -569,12 +570,13 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 					continue
 				}
 				e.variants = append(e.variants, variant{key: en.key, id: en.key, payload: nullJSON, alloc: p.allocation(en.v, vp)})
+				where = append(where, position{en.v, vp})
 			}
 		}
 		if len(e.variants) == 0 {
 			p.warnf(n, path, "the experiment has no variants: nobody is assigned")
 		}
-		p.checkSpans(e, n, path)
+		p.checkSpans(e, where, n, path)
 	default:
 		p.errorf(n, path, ErrInvalidValue, "expected an experiment, found %s", describe(n))
 		return nil
@@ -597,8 +599,15 @@ func onOff(n *yaml.Node) (on, ok bool) {
 
 var longFormKeys = "id, status, salt, audience, targeting or variants"
 
-// longForm compiles a map with a variants key.
-func (p *parser) longForm(e *experiment, entries []entry, path string) {
+// position is where a variant was defined.
+type position struct {
+	node *yaml.Node
+	path string
+}
+
+// longForm compiles a map with a variants key, and returns where each
+// variant was defined.
+func (p *parser) longForm(e *experiment, entries []entry, path string) (where []position) {
 	for _, en := range entries {
 		kp := joinPath(path, en.key)
 		switch en.key {
@@ -623,11 +632,12 @@ func (p *parser) longForm(e *experiment, entries []entry, path string) {
 		case "targeting":
 			e.targeting = p.rules(en.v, kp)
 		case "variants":
-			p.longVariants(e, en.v, kp)
+			where = p.longVariants(e, en.v, kp)
 		default:
 			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
 		}
 	}
+	return where
 }
 
 // known lists the defined names for an "unknown" error, when there are few.
@@ -660,13 +670,15 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 	return false
 }
 
-// longVariants compiles the variants map of a long-form experiment.
-func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) {
+// longVariants compiles the variants map of a long-form experiment, and
+// returns where each variant was defined.
+func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []position) {
 	entries, _ := p.mapping(n, path, true)
 	for _, en := range entries {
 		vp := joinPath(path, en.key)
 		v := variant{key: en.key, id: en.key, payload: nullJSON}
 		vn := resolve(en.v)
+		where = append(where, position{en.v, vp})
 		if vn.Kind != yaml.MappingNode {
 			v.alloc = p.allocation(vn, vp)
 			e.variants = append(e.variants, v)
@@ -693,6 +705,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) {
 		}
 		e.variants = append(e.variants, v)
 	}
+	return where
 }
 
 // allocation compiles a group name, a percentage, or a list of those.
@@ -736,7 +749,7 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
 
 // checkSpans reports variants whose own percentages overlap (an error) and
 // gaps between the ranges of different variants (a warning).
-func (p *parser) checkSpans(e *experiment, n *yaml.Node, path string) {
+func (p *parser) checkSpans(e *experiment, where []position, n *yaml.Node, path string) {
 	type owned struct {
 		s span
 		v int
@@ -749,7 +762,7 @@ func (p *parser) checkSpans(e *experiment, n *yaml.Node, path string) {
 			}
 			for _, o := range all {
 				if o.v != i && o.s.overlaps(s) {
-					p.errorf(n, joinPath(path, e.variants[i].key), ErrOverlap,
+					p.errorf(where[i].node, where[i].path, ErrOverlap,
 						"variant %q's range %s overlaps variant %q's range %s",
 						e.variants[i].key, formatSpan(s), e.variants[o.v].key, formatSpan(o.s))
 				}

@@ -66,7 +66,7 @@ type ConfigError struct {
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	b.WriteString("experiment: ")
-	b.WriteString(position(e.File, e.Line, e.Column))
+	b.WriteString(formatPosition(e.File, e.Line, e.Column))
 	if e.Path != "" {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
@@ -97,15 +97,15 @@ type Warning struct {
 // String formats the warning as "FILE:LINE:COLUMN: PATH: MSG", leaving out
 // the parts that are unknown.
 func (w Warning) String() string {
-	s := position(w.File, w.Line, w.Column)
+	s := formatPosition(w.File, w.Line, w.Column)
 	if w.Path != "" {
 		s += w.Path + ": "
 	}
 	return s + w.Msg
 }
 
-// position formats "file:line:col: " with the unknown parts left out.
-func position(file string, line, col int) string {
+// formatPosition formats "file:line:col: " with the unknown parts left out.
+func formatPosition(file string, line, col int) string {
 	var parts []string
 	if file != "" {
 		parts = append(parts, file)
