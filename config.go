@@ -565,6 +565,9 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 		} else {
 			for _, en := range entries {
 				vp := joinPath(path, en.key)
+				if !p.variantName(en, vp) {
+					continue
+				}
 				if resolve(en.v).Kind == yaml.MappingNode {
 					p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
 					continue
@@ -676,6 +679,9 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 	entries, _ := p.mapping(n, path, true)
 	for _, en := range entries {
 		vp := joinPath(path, en.key)
+		if !p.variantName(en, vp) {
+			continue
+		}
 		v := variant{key: en.key, id: en.key, payload: nullJSON}
 		vn := resolve(en.v)
 		where = append(where, position{en.v, vp})
@@ -706,6 +712,16 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		e.variants = append(e.variants, v)
 	}
 	return where
+}
+
+// variantName rejects the empty variant name, which Feature could not
+// tell from off.
+func (p *parser) variantName(en entry, path string) bool {
+	if en.key == "" {
+		p.errorf(en.k, path, ErrInvalidValue, "a variant name must not be empty")
+		return false
+	}
+	return true
 }
 
 // allocation compiles a group name, a percentage, or a list of those.

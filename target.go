@@ -73,26 +73,51 @@ func uintNum(u uint64) number {
 	return floatNum(float64(u))
 }
 
-// cmp compares a and b: -1, 0 or +1, and false when either is NaN.
+// cmp compares a and b exactly, whatever mix of integer and float they
+// are: -1, 0 or +1, and false when either is NaN.
 func (a number) cmp(b number) (int, bool) {
-	if a.isInt && b.isInt {
-		switch {
-		case a.i < b.i:
-			return -1, true
-		case a.i > b.i:
-			return 1, true
-		}
-		return 0, true
-	}
 	switch {
-	case a.f < b.f:
-		return -1, true
-	case a.f > b.f:
-		return 1, true
-	case a.f == b.f:
-		return 0, true
+	case a.isInt && b.isInt:
+		return cmpOrdered(a.i, b.i), true
+	case a.isInt:
+		c, ok := cmpIntFloat(a.i, b.f)
+		return c, ok
+	case b.isInt:
+		c, ok := cmpIntFloat(b.i, a.f)
+		return -c, ok
 	}
-	return 0, false // NaN
+	if math.IsNaN(a.f) || math.IsNaN(b.f) {
+		return 0, false
+	}
+	return cmpOrdered(a.f, b.f), true
+}
+
+func cmpOrdered[T int64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cmpIntFloat compares i with f without rounding i to a float64, which
+// would make 2^53+1 equal to 2^53.
+func cmpIntFloat(i int64, f float64) (int, bool) {
+	switch {
+	case math.IsNaN(f):
+		return 0, false
+	case f >= 1<<63:
+		return -1, true
+	case f < -(1 << 63):
+		return 1, true
+	}
+	whole := math.Trunc(f)
+	if c := cmpOrdered(i, int64(whole)); c != 0 {
+		return c, true
+	}
+	return cmpOrdered(0, f-whole), true
 }
 
 // value is a config value compiled for comparison.
@@ -246,8 +271,8 @@ func (d *cond) match(c *Context) bool {
 		s, isStr := attrString(attr)
 		return isStr && d.val.kind == kString && strings.Contains(s, d.val.s)
 	case opGt, opLt, opGte, opLte:
-		n, isNum := toNumber(attr)
-		if !isNum || d.val.kind != kNumber {
+		k, _, n, _ := attrKind(attr)
+		if k != kNumber || d.val.kind != kNumber {
 			return false
 		}
 		c, ok := n.cmp(d.val.n)

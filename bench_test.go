@@ -1,0 +1,234 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/twmb/murmur3"
+)
+
+// genConfig returns a config of n experiments in the short forms: 50%
+// boolean rollouts and three-way splits, alternating.
+func genConfig(n int) string {
+	var b strings.Builder
+	b.WriteString("salt: bench\ngroups:\n  beta: [1, 2, 3, 10-20%]\nexperiments:\n")
+	for i := range n {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&b, "  flag-%04d: 50%%\n", i)
+		case 1:
+			fmt.Fprintf(&b, "  flag-%04d: {red: 0-33.33%%, green: 33.33-66.66%%, blue: 66.66-100%%}\n", i)
+		default:
+			fmt.Fprintf(&b, "  flag-%04d: [beta, 40-60%%]\n", i)
+		}
+	}
+	return b.String()
+}
+
+const targetedConfig = `
+experiments:
+  targeted:
+    targeting:
+      - conditions:
+          - {attribute: country, operator: in, value: [US, CA, GB, DE, FR]}
+          - {attribute: plan, operator: eq, value: pro}
+    variants:
+      control: {allocation: 0-50%, payload: {color: "#0066cc"}}
+      treatment: {allocation: 50-100%, payload: {color: "#00cc66"}}
+`
+
+var sink struct {
+	b bool
+	s string
+	u uint32
+	p []byte
+	n int
+	a []Assignment
+	f func()
+	r *Ruleset
+	c Context
+}
+
+// floorMap is the map of the Floor benchmark: 100 keys.
+var floorMap = func() map[string]*experiment {
+	m := make(map[string]*experiment, 100)
+	for i := range 100 {
+		m[fmt.Sprintf("flag-%04d", i)] = &experiment{salt: fmt.Sprintf("flag-%04d", i)}
+	}
+	return m
+}()
+
+// BenchmarkFloor is the irreducible work of one evaluation (issue 7): one
+// lookup in a map of 100 keys and MurmurHash3 of userID:salt built in a
+// stack buffer.
+func BenchmarkFloor(b *testing.B) {
+	user, name := "user-12345678", "flag-0042"
+	for b.Loop() {
+		e := floorMap[name]
+		var buf [64]byte
+		n := copy(buf[:], user)
+		buf[n] = ':'
+		n++
+		n += copy(buf[n:], e.salt)
+		sink.u = murmur3.Sum32(buf[:n])
+	}
+}
+
+func benchRuleset(b *testing.B, n int) *Ruleset {
+	b.Helper()
+	r, err := Parse([]byte(genConfig(n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+func BenchmarkVariantFor(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.b = r.VariantFor("flag-0042", c)
+	}
+}
+
+func BenchmarkFeature(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.s = r.Feature("flag-0043", c)
+	}
+}
+
+func BenchmarkVariantForSlash(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.b = r.VariantFor("flag-0043/green", c)
+	}
+}
+
+func BenchmarkTargeted(b *testing.B) {
+	r, err := Parse([]byte(targetedConfig))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := ContextFor("user-12345678").With(map[string]any{"country": "FR", "plan": "pro"})
+	for b.Loop() {
+		sink.s = r.Feature("targeted", c)
+	}
+}
+
+func BenchmarkPayload(b *testing.B) {
+	r, _ := Parse([]byte(targetedConfig))
+	c := ContextFor("user-12345678").With(map[string]any{"country": "FR", "plan": "pro"})
+	for b.Loop() {
+		sink.p = r.Payload("targeted", c)
+	}
+}
+
+func BenchmarkSelect(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	fns := map[string]func(){"red": func() {}, "green": func() {}, "fallback": func() {}}
+	for b.Loop() {
+		sink.f = r.Select("flag-0043", c, fns)
+	}
+}
+
+func BenchmarkProtect(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	fns := map[string]func(){"red": func() {}, "green": func() {}, "fallback": func() {}}
+	for b.Loop() {
+		sink.b = r.Protect("flag-0043", c, fns)
+	}
+}
+
+func BenchmarkContextFor(b *testing.B) {
+	attrs := map[string]any{"country": "US", "plan": "pro"}
+	for b.Loop() {
+		sink.c = ContextFor("user-12345678").With(attrs)
+	}
+}
+
+func BenchmarkAppendAssignments100(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	dst := make([]Assignment, 0, 100)
+	for b.Loop() {
+		sink.a = r.AppendAssignments(dst[:0], c)
+	}
+}
+
+func BenchmarkAssignments100(b *testing.B) {
+	r := benchRuleset(b, 100)
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.a = r.Assignments(c)
+	}
+}
+
+func BenchmarkParse10000(b *testing.B) {
+	data := []byte(genConfig(10000))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r, err := Parse(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.r = r
+	}
+}
+
+// TestAllocs guards the allocation-free hot paths (skipped under -race,
+// which allocates on its own).
+func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := mustParse(t, genConfig(100))
+	tr := mustParse(t, targetedConfig)
+	c := ContextFor("user-12345678")
+	tc := ContextFor("user-12345678").With(map[string]any{"country": "FR", "plan": "pro"})
+	attrs := map[string]any{"country": "US"}
+	fns := map[string]func(){"red": func() {}, "fallback": func() {}}
+	dst := make([]Assignment, 0, 100)
+	tests := []struct {
+		name string
+		max  float64
+		fn   func()
+	}{
+		{"VariantFor", 0, func() { sink.b = r.VariantFor("flag-0042", c) }},
+		{"VariantFor exp/variant", 0, func() { sink.b = r.VariantFor("flag-0043/red", c) }},
+		{"Feature", 0, func() { sink.s = r.Feature("flag-0043", c) }},
+		{"Feature targeted", 0, func() { sink.s = tr.Feature("targeted", tc) }},
+		{"Feature unknown", 0, func() { sink.s = r.Feature("nope", c) }},
+		{"Payload", 0, func() { sink.p = tr.Payload("targeted", tc) }},
+		{"Select", 0, func() { sink.f = r.Select("flag-0043", c, fns) }},
+		{"Protect", 0, func() { sink.b = r.Protect("flag-0043", c, fns) }},
+		{"ContextFor", 0, func() { sink.c = ContextFor("user-12345678") }},
+		{"ContextFor.With", 0, func() { sink.c = ContextFor("user-12345678").With(attrs) }},
+		{"Bucket", 0, func() { sink.n = Bucket("user-12345678", "some-salt") }},
+		{"AppendAssignments with room", 0, func() { sink.a = r.AppendAssignments(dst[:0], c) }},
+		{"Assignments", 1, func() { sink.a = r.Assignments(c) }},
+		{"Assignments of 150", 1, func() { sink.a = mustParseCached(t, 150).Assignments(c) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(200, tt.fn); got > tt.max {
+				t.Errorf("%s: %v allocations per run; want at most %v", tt.name, got, tt.max)
+			}
+		})
+	}
+}
+
+var cached = map[int]*Ruleset{}
+
+func mustParseCached(t *testing.T, n int) *Ruleset {
+	if r, ok := cached[n]; ok {
+		return r
+	}
+	cached[n] = mustParse(t, genConfig(n))
+	return cached[n]
+}
