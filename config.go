@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -47,11 +48,18 @@ func Parse(data []byte, opts ...Option) (*Ruleset, error) {
 }
 
 // Load reads the config file at path and parses it as Parse does. Errors
-// name the file by path unless WithName says otherwise.
+// name the file by path unless WithName says otherwise. A file that cannot
+// be read is a *ConfigError too, whose Err is the *fs.PathError, so that
+// errors.Is(err, fs.ErrNotExist) works.
 func Load(path string, opts ...Option) (*Ruleset, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		msg := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = pe.Op + ": " + pe.Err.Error()
+		}
+		return nil, &ConfigError{File: path, Err: err, Msg: msg}
 	}
 	return Parse(data, append([]Option{WithName(path)}, opts...)...)
 }

@@ -46,7 +46,7 @@ var (
 
 // ConfigError describes why a config failed to load: where (file, line,
 // column, key path) and what. Err is one of the Err* sentinels, returned by
-// Unwrap. Line and Column are 1-based; 0 means unknown (Column is unknown
+// Unwrap; for a file that Load cannot read, it is the *fs.PathError. Line and Column are 1-based; 0 means unknown (Column is unknown
 // for some syntax errors). File is empty when the config was parsed from
 // bytes without WithName.
 type ConfigError struct {
@@ -54,7 +54,7 @@ type ConfigError struct {
 	Line   int    // 1-based line, 0 if unknown
 	Column int    // 1-based column, 0 if unknown
 	Path   string // key path, e.g. "experiments.featureTwo[1]"; "" for the document
-	Err    error  // the kind of failure: one of the Err* sentinels
+	Err    error  // the kind of failure: an Err* sentinel, or Load's read error
 	Msg    string // what was wrong and what was expected
 }
 

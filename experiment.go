@@ -238,6 +238,19 @@ func (r *Ruleset) Version() int64 {
 	return r.version
 }
 
+// Names returns the names of the experiments, in config order, after the
+// active environment's overrides. The slice is new on each call.
+func (r *Ruleset) Names() []string {
+	if r == nil {
+		return nil
+	}
+	names := make([]string, len(r.exps))
+	for i, e := range r.exps {
+		names[i] = e.key
+	}
+	return names
+}
+
 // Warnings returns the problems found at load that did not stop it, in the
 // order they appear in the config. The slice is a copy.
 func (r *Ruleset) Warnings() []Warning {

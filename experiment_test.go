@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -604,5 +606,23 @@ func TestGoldenAssignments(t *testing.T) {
 				checkGolden(t, golden, b.String())
 			}
 		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load("testdata/does-not-exist.yaml")
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file = %v; want a *ConfigError wrapping fs.ErrNotExist", err)
+	}
+	if want := "experiment: testdata/does-not-exist.yaml: open: no such file or directory"; err.Error() != want {
+		t.Errorf("error = %q; want %q", err, want)
+	}
+}
+
+func TestNames(t *testing.T) {
+	r := mustParse(t, "experiments: {b: true, a: false}\nenvs: {prod: {c: true, a: true}}", WithEnv("prod"))
+	if diff := cmp.Diff([]string{"b", "a", "c"}, r.Names()); diff != "" {
+		t.Errorf("Names (-want +got):\n%s", diff)
 	}
 }
