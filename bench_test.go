@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/twmb/murmur3"
+	"gopkg.in/yaml.v3"
 )
 
 // genConfig returns a config of n experiments in the short forms: 50%
@@ -231,4 +232,17 @@ func mustParseCached(t *testing.T, n int) *Ruleset {
 	}
 	cached[n] = mustParse(t, genConfig(n))
 	return cached[n]
+}
+
+// BenchmarkYAMLNode10000 is the baseline for BenchmarkParse10000: yaml.v3
+// alone decoding the same file into a yaml.Node.
+func BenchmarkYAMLNode10000(b *testing.B) {
+	data := []byte(genConfig(10000))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var n yaml.Node
+		if err := yaml.Unmarshal(data, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
