@@ -1,9 +1,12 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/murmur3"
 	"gopkg.in/yaml.v3"
@@ -245,4 +248,38 @@ func BenchmarkYAMLNode10000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func benchLive(b *testing.B, n int) *Live {
+	b.Helper()
+	data := []byte(genConfig(n))
+	live, err := Watch(b.Context(), SourceFunc(func(context.Context) ([]byte, error) { return data, nil }),
+		&WatchOptions{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { live.Close() })
+	return live
+}
+
+// BenchmarkLiveVariantFor is BenchmarkVariantFor through a Live.
+func BenchmarkLiveVariantFor(b *testing.B) {
+	live := benchLive(b, 100)
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.b = live.VariantFor("flag-0042", c)
+	}
+}
+
+// BenchmarkLiveVariantForParallel evaluates from GOMAXPROCS goroutines.
+func BenchmarkLiveVariantForParallel(b *testing.B) {
+	live := benchLive(b, 100)
+	b.RunParallel(func(pb *testing.PB) {
+		c := ContextFor("user-12345678")
+		var on bool
+		for pb.Next() {
+			on = live.VariantFor("flag-0042", c)
+		}
+		_ = on
+	})
 }

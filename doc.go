@@ -101,6 +101,15 @@
 // variable named by DEPLOYMENT_ENV_VARIABLE (default TARGET_ENV), else none.
 // Every environment's overrides are validated at load.
 //
+// # Live reload
+//
+// Watch keeps a *Live current from a Source (FileSource, HTTPSource, or any
+// SourceFunc): it polls, parses and validates each new config in full, and
+// swaps it in with one atomic store, so evaluation never takes a lock and
+// never sees a half-applied config. A config that fails to fetch or parse
+// leaves the last good one serving. Live.Ruleset pins one config for a
+// whole request.
+//
 // # Errors
 //
 // Every load error is a *ConfigError naming the file, line, column and key

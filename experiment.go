@@ -208,15 +208,19 @@ func (r *Ruleset) FuncMap() template.FuncMap {
 		"variantFor": r.VariantFor,
 		"feature":    r.Feature,
 		"payload": func(name string, c Context) (any, error) {
-			p := r.Payload(name, c)
-			if p == nil {
-				return nil, nil
-			}
-			var v any
-			err := json.Unmarshal(p, &v)
-			return v, err
+			return decodePayload(r.Payload(name, c))
 		},
 	}
+}
+
+// decodePayload decodes a payload for templates; nil stays nil.
+func decodePayload(p json.RawMessage) (any, error) {
+	if p == nil {
+		return nil, nil
+	}
+	var v any
+	err := json.Unmarshal(p, &v)
+	return v, err
 }
 
 // Env returns the name of the active environment: the one given to WithEnv,

@@ -1,0 +1,286 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// WatchOptions configures Watch. The zero value means all defaults.
+type WatchOptions struct {
+	// Interval is the time between polls. Default: 30 seconds.
+	Interval time.Duration
+
+	// Jitter spreads polls by a random fraction of the interval, up to
+	// ±Jitter, so that a fleet does not poll in step. Default: 0.1;
+	// a negative value means none.
+	Jitter float64
+
+	// MaxBackoff caps the wait after failed reloads, which doubles from
+	// Interval with each failure in a row. Default: 8 × Interval.
+	MaxBackoff time.Duration
+
+	// Fallback serves when the first load fails, so a service can start
+	// while its config store is down; polling goes on and the first good
+	// config replaces it. Default: nil, and Watch fails when the first
+	// load does.
+	Fallback *Ruleset
+
+	// OnUpdate is called after each new config is installed, with the
+	// previous one (the Fallback or nil at first) and the new one.
+	OnUpdate func(old, new *Ruleset)
+
+	// OnError is called with each failed fetch or parse. The last good
+	// config keeps serving.
+	OnError func(err error)
+
+	// Logger receives a record of every update (Info) and failure (Warn).
+	// Default: slog.Default().
+	Logger *slog.Logger
+
+	// Parse holds the options for parsing each config, such as WithEnv.
+	// WithName is set to the source's name.
+	Parse []Option
+}
+
+// Live is a config that is reloaded while the service runs: it always
+// evaluates against the newest good *Ruleset from its Source. A service
+// holds one for its lifetime; Watch creates it.
+//
+// Its evaluation methods are those of Ruleset and allocate nothing, like
+// them; each call reads the current Ruleset with one atomic load and takes
+// no lock. Two calls may see two configs if a reload happens between them:
+// use Ruleset to pin one config for a whole request.
+//
+// A new config is parsed and validated in full before it replaces the old
+// one, so a Live never serves a half-applied or broken config. Live is safe
+// for concurrent use. The zero Live, like a nil *Live, has no config: every
+// evaluation is off.
+type Live struct {
+	cur    atomic.Pointer[Ruleset]
+	src    Source
+	name   string
+	opts   WatchOptions
+	log    *slog.Logger
+	mu     sync.Mutex // serialises reloads, hooks and status
+	status Status
+	stop   context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+// Status describes a Live's reloads, for health checks and dashboards.
+type Status struct {
+	Source      string    // the source's name
+	Version     int64     // the serving config's Version
+	Env         string    // the serving config's Env
+	LoadedAt    time.Time // when the serving config was installed; zero for a Fallback
+	Fallback    bool      // whether the Fallback is serving
+	LastError   error     // the last failed reload; cleared when a new config is installed
+	LastErrorAt time.Time // when it failed
+}
+
+// Watch loads the config from src, then polls src in a goroutine and
+// installs each new good config, until ctx is done or Close is called.
+//
+// If the first load fails, Watch returns the error, unless
+// opts.Fallback is set: then the fallback serves, the error goes to
+// OnError and the log, and polling goes on. opts may be nil.
+func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
+	l := &Live{src: src, name: sourceName(src), done: make(chan struct{})}
+	if opts != nil {
+		l.opts = *opts
+	}
+	if l.opts.Interval <= 0 {
+		l.opts.Interval = 30 * time.Second
+	}
+	if l.opts.Jitter == 0 {
+		l.opts.Jitter = 0.1
+	}
+	if l.opts.MaxBackoff <= 0 {
+		l.opts.MaxBackoff = 8 * l.opts.Interval
+	}
+	l.log = l.opts.Logger
+	if l.log == nil {
+		l.log = slog.Default()
+	}
+	l.status.Source = l.name
+	if err := l.Reload(ctx); err != nil {
+		if l.opts.Fallback == nil {
+			return nil, err
+		}
+		l.cur.Store(l.opts.Fallback)
+		l.mu.Lock()
+		l.status.Version, l.status.Env, l.status.Fallback = l.opts.Fallback.Version(), l.opts.Fallback.Env(), true
+		l.mu.Unlock()
+		l.log.Warn("experiment: serving the fallback config", "source", l.name, "version", l.opts.Fallback.Version())
+	}
+	ctx, l.stop = context.WithCancel(ctx)
+	go l.poll(ctx)
+	return l, nil
+}
+
+// Close stops polling and waits for the polling goroutine to end. The
+// Live keeps serving its last config. Close is idempotent and returns nil.
+func (l *Live) Close() error {
+	if l == nil || l.stop == nil {
+		return nil
+	}
+	l.once.Do(func() {
+		l.stop()
+		<-l.done
+	})
+	return nil
+}
+
+// Done returns a channel that is closed when polling has stopped, because
+// Watch's context was done or Close was called.
+func (l *Live) Done() <-chan struct{} { return l.done }
+
+func (l *Live) poll(ctx context.Context) {
+	defer close(l.done)
+	failures := 0
+	for {
+		t := time.NewTimer(l.delay(failures))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if err := l.Reload(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+		} else {
+			failures = 0
+		}
+	}
+}
+
+// delay is the wait before the next poll: the interval, doubled for each
+// failure in a row up to MaxBackoff, spread by the jitter.
+func (l *Live) delay(failures int) time.Duration {
+	d := l.opts.Interval
+	for i := 0; i < failures && d < l.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, max(l.opts.MaxBackoff, l.opts.Interval))
+	if j := l.opts.Jitter; j > 0 {
+		d = time.Duration(float64(d) * (1 + j*(2*rand.Float64()-1)))
+	}
+	return max(d, time.Millisecond)
+}
+
+// Reload fetches the config now and installs it if it changed and is
+// valid. It returns nil when the source reports no change. On failure the
+// last good config keeps serving, and the error (a *ConfigError for a bad
+// config) is also given to OnError and the log. Reloads are serialised;
+// OnUpdate and OnError run inside Reload, so they must not call it.
+func (l *Live) Reload(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	data, err := l.src.Fetch(ctx)
+	if errors.Is(err, ErrNotModified) {
+		return nil
+	}
+	if err != nil {
+		return l.fail(fmt.Errorf("experiment: fetching %s: %w", l.name, err))
+	}
+	r, err := Parse(data, append([]Option{WithName(l.name)}, l.opts.Parse...)...)
+	if err != nil {
+		return l.fail(err)
+	}
+	old := l.cur.Swap(r)
+	l.status = Status{Source: l.name, Version: r.Version(), Env: r.Env(), LoadedAt: time.Now()}
+	l.log.Info("experiment: config updated", "source", l.name, "old_version", old.Version(), "new_version", r.Version(), "experiments", len(r.exps))
+	if l.opts.OnUpdate != nil {
+		l.opts.OnUpdate(old, r)
+	}
+	return nil
+}
+
+// fail records and reports a failed reload; l.mu is held.
+func (l *Live) fail(err error) error {
+	l.status.LastError, l.status.LastErrorAt = err, time.Now()
+	l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", l.cur.Load().Version(), "error", err)
+	if l.opts.OnError != nil {
+		l.opts.OnError(err)
+	}
+	return err
+}
+
+// Status reports the serving config and the last failure.
+func (l *Live) Status() Status {
+	if l == nil {
+		return Status{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.status
+}
+
+// Ruleset returns the config serving now. Evaluate a whole request
+// against the one Ruleset so that it sees one config from start to end.
+// It is nil only for a zero or nil Live.
+func (l *Live) Ruleset() *Ruleset {
+	if l == nil {
+		return nil
+	}
+	return l.cur.Load()
+}
+
+// VariantFor is Ruleset.VariantFor on the current config.
+func (l *Live) VariantFor(name string, c Context) bool { return l.Ruleset().VariantFor(name, c) }
+
+// Feature is Ruleset.Feature on the current config.
+func (l *Live) Feature(name string, c Context) string { return l.Ruleset().Feature(name, c) }
+
+// Payload is Ruleset.Payload on the current config.
+func (l *Live) Payload(name string, c Context) json.RawMessage {
+	return l.Ruleset().Payload(name, c)
+}
+
+// Select is Ruleset.Select on the current config.
+func (l *Live) Select(name string, c Context, fns map[string]func()) func() {
+	return l.Ruleset().Select(name, c, fns)
+}
+
+// Protect is Ruleset.Protect on the current config.
+func (l *Live) Protect(name string, c Context, fns map[string]func()) bool {
+	return l.Ruleset().Protect(name, c, fns)
+}
+
+// Assignments is Ruleset.Assignments on the current config.
+func (l *Live) Assignments(c Context) []Assignment { return l.Ruleset().Assignments(c) }
+
+// AppendAssignments is Ruleset.AppendAssignments on the current config.
+func (l *Live) AppendAssignments(dst []Assignment, c Context) []Assignment {
+	return l.Ruleset().AppendAssignments(dst, c)
+}
+
+// FuncMap is Ruleset.FuncMap with each call on the config current at that
+// call. To render a page against one config, use Ruleset().FuncMap().
+func (l *Live) FuncMap() template.FuncMap {
+	return template.FuncMap{
+		"variantFor": l.VariantFor,
+		"feature":    l.Feature,
+		"payload": func(name string, c Context) (any, error) {
+			return decodePayload(l.Payload(name, c))
+		},
+	}
+}
+
+// Env is Ruleset.Env of the current config.
+func (l *Live) Env() string { return l.Ruleset().Env() }
+
+// Version is Ruleset.Version of the current config.
+func (l *Live) Version() int64 { return l.Ruleset().Version() }
