@@ -277,17 +277,25 @@ func TestFileSource(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		setup  func(t *testing.T, dir string) string          // returns the path to watch
+		setup  func(t *testing.T, dir string) string       // returns the path to watch
 		change func(t *testing.T, dir, path string, v int) // installs version v
 	}{
 		{
-			name:   "in-place write",
-			setup:  func(t *testing.T, dir string) string { p := filepath.Join(dir, "c.yaml"); write(t, p, versioned(1)); return p },
+			name: "in-place write",
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "c.yaml")
+				write(t, p, versioned(1))
+				return p
+			},
 			change: func(t *testing.T, dir, path string, v int) { write(t, path, versioned(v)) },
 		},
 		{
-			name:  "rename over",
-			setup: func(t *testing.T, dir string) string { p := filepath.Join(dir, "c.yaml"); write(t, p, versioned(1)); return p },
+			name: "rename over",
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "c.yaml")
+				write(t, p, versioned(1))
+				return p
+			},
 			change: func(t *testing.T, dir, path string, v int) {
 				tmp := filepath.Join(dir, fmt.Sprintf(".c.yaml.%d", v))
 				write(t, tmp, versioned(v))
