@@ -143,10 +143,24 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 		p.errorf(nil, "", ErrTooLarge, "the config is %d bytes; the limit is %d (MaxConfigSize)", len(data), MaxConfigSize)
 		return nil
 	}
+	var jsonErr *jsonError
+	if looksLikeJSON(data) {
+		doc, err := decodeJSON(data)
+		if err == nil {
+			return doc
+		}
+		// Perhaps YAML in flow style, which also starts with '{'; if YAML
+		// cannot read it either, the JSON error is the one to report.
+		errors.As(err, &jsonErr)
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			p.errorf(nil, "", ErrSyntax, "the YAML parser failed: %v", v)
 			doc = nil
+		}
+		if doc == nil && jsonErr != nil {
+			p.errs = p.errs[:0]
+			p.errs = append(p.errs, &ConfigError{File: p.file, Line: jsonErr.line, Column: jsonErr.col, Err: ErrSyntax, Msg: "invalid JSON: " + jsonErr.Error()})
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -601,11 +615,11 @@ func onOff(n *yaml.Node) (on, ok bool) {
 		err := n.Decode(&on)
 		return on, err == nil
 	}
-	var f float64
-	if err := n.Decode(&f); err != nil || (f != 0 && f != 1) {
+	num, ok := scalarNumber(n)
+	if !ok || (num.f != 0 && num.f != 1) {
 		return false, false
 	}
-	return f == 1, true
+	return num.f == 1, true
 }
 
 var longFormKeys = "id, status, salt, audience, targeting or variants"
@@ -992,11 +1006,8 @@ func (p *parser) value(n *yaml.Node, path string) value {
 		_ = n.Decode(&b)
 		return value{kind: kBool, b: b}
 	case "!!int", "!!float":
-		var x any
-		if err := n.Decode(&x); err == nil {
-			if num, ok := toNumber(x); ok {
-				return value{kind: kNumber, n: num}
-			}
+		if num, ok := scalarNumber(n); ok {
+			return value{kind: kNumber, n: num}
 		}
 		p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
 		return value{}

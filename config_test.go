@@ -94,3 +94,40 @@ func checkGolden(t *testing.T, file, got string) {
 		t.Errorf("%s mismatch (-want +got):\n%s", file, diff)
 	}
 }
+
+// TestJSON checks configs written in JSON, which encoding/json reads so
+// that all of JSON works (yaml.v3 rejects surrogate pair escapes).
+func TestJSON(t *testing.T) {
+	tests := []struct {
+		name        string
+		in          string
+		wantPayload string
+		wantErr     string
+	}{
+		{name: "surrogate pair escape", in: `{"experiments": {"a": {"variants": {"on": {"allocation": "100%", "payload": {"e": "\ud83d\ude00"}}}}}}`, wantPayload: `{"e":"😀"}`},
+		{name: "numbers kept as written", in: `{"experiments": {"a": {"variants": {"on": {"allocation": "100%", "payload": [1.50, 12345678901234567890, -0, 1e3]}}}}}`, wantPayload: `[1.50,12345678901234567890,-0,1e3]`},
+		{name: "tab indented", in: "{\n\t\"experiments\": {\n\t\t\"a\": true\n\t}\n}", wantPayload: `null`},
+		{name: "YAML flow style starting with a brace", in: `{experiments: {a: true}}`, wantPayload: `null`},
+		{name: "error position in JSON", in: "{\n  \"experiments\": {\n    \"a\": 5\n  }\n}", wantErr: "experiment: 3:10: experiments.a: expected true, false, 1 or 0, found the number 5"},
+		{name: "duplicate key in JSON", in: `{"experiments": {"a": true, "a": false}}`, wantErr: `experiment: 1:29: experiments.a: duplicate key "a" (first at line 1)`},
+		{name: "trailing data", in: `{"experiments": {"a": true}} x`, wantErr: "experiment: 1:30: invalid JSON: invalid character 'x' looking for beginning of value"},
+		{name: "truncated JSON", in: `{"experiments": {"a": tr`, wantErr: "experiment: 1:23: invalid JSON: unexpected EOF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse([]byte(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("Parse error = %v; want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(r.Payload("a", ContextFor("u"))); got != tt.wantPayload {
+				t.Errorf("payload = %s; want %s", got, tt.wantPayload)
+			}
+		})
+	}
+}

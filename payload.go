@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"regexp"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -80,33 +81,47 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 		_ = n.Decode(&b)
 		buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
-		var x any
-		if err := n.Decode(&x); err != nil {
-			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
-			return false
+		if jsonNumber.MatchString(n.Value) {
+			buf.WriteString(n.Value) // exactly as written
+			break
 		}
-		switch v := x.(type) {
-		case int:
-			buf.WriteString(strconv.Itoa(v))
-		case int64:
-			buf.WriteString(strconv.FormatInt(v, 10))
-		case uint64:
-			buf.WriteString(strconv.FormatUint(v, 10))
-		case float64:
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s", n.Value)
-				return false
-			}
-			b, _ := json.Marshal(v)
-			buf.Write(b)
-		default:
+		num, ok := scalarNumber(n)
+		switch {
+		case !ok:
 			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
 			return false
+		case num.isInt:
+			buf.WriteString(strconv.FormatInt(num.i, 10))
+		case math.IsNaN(num.f) || math.IsInf(num.f, 0):
+			p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s", n.Value)
+			return false
+		default:
+			b, _ := json.Marshal(num.f)
+			buf.Write(b)
 		}
 	default:
 		appendJSONString(buf, n.Value)
 	}
 	return true
+}
+
+// jsonNumber is the grammar of a JSON number.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// scalarNumber reads a YAML or JSON number node: exactly when it is an
+// integer that fits an int64, else as a float64.
+func scalarNumber(n *yaml.Node) (number, bool) {
+	if num, ok := parseNumber(n.Value); ok && jsonNumber.MatchString(n.Value) {
+		return num, true
+	}
+	var x any
+	if err := n.Decode(&x); err != nil {
+		return number{}, false
+	}
+	if u, ok := x.(uint64); ok {
+		return uintNum(u), true
+	}
+	return toNumber(x)
 }
 
 // appendJSONString writes s as a JSON string, without HTML escaping.

@@ -1,0 +1,146 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// looksLikeJSON reports whether data starts, after whitespace and a byte
+// order mark, with '{': a JSON config or snapshot. Such input is read by
+// encoding/json, which handles all of JSON (yaml.v3 rejects the surrogate
+// pair escapes JSON uses for characters outside the BMP).
+func looksLikeJSON(data []byte) bool {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
+}
+
+// decodeJSON reads one JSON value into a yaml.Node tree carrying the line
+// and column of every value, so that the config compiler and its errors
+// treat JSON and YAML alike. Integers that fit an int64 are tagged !!int,
+// other numbers !!float, as YAML would tag them.
+func decodeJSON(data []byte) (*yaml.Node, error) {
+	j := &jsonReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	j.dec.UseNumber()
+	n, err := j.value()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := j.dec.Token(); err != io.EOF {
+		line, col := j.position(j.dec.InputOffset())
+		if err == nil {
+			err = errors.New("data after the JSON value")
+		}
+		return nil, &jsonError{line, col, err}
+	}
+	return n, nil
+}
+
+type jsonReader struct {
+	data []byte
+	dec  *json.Decoder
+}
+
+// jsonError is a JSON syntax error at a position.
+type jsonError struct {
+	line, col int
+	err       error
+}
+
+func (e *jsonError) Error() string { return e.err.Error() }
+
+// position turns a byte offset into a 1-based line and column (in runes).
+func (j *jsonReader) position(off int64) (line, col int) {
+	if off > int64(len(j.data)) {
+		off = int64(len(j.data))
+	}
+	before := j.data[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return line, 1 + utf8.RuneCount(before[start:])
+}
+
+// next returns the next token and the position where it starts.
+func (j *jsonReader) next() (json.Token, int, int, error) {
+	off := j.dec.InputOffset()
+	for off < int64(len(j.data)) {
+		c := j.data[off]
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ':' {
+			break
+		}
+		off++
+	}
+	line, col := j.position(off)
+	tok, err := j.dec.Token()
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col = j.position(se.Offset)
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, line, col, &jsonError{line, col, err}
+	}
+	return tok, line, col, nil
+}
+
+func (j *jsonReader) value() (*yaml.Node, error) {
+	tok, line, col, err := j.next()
+	if err != nil {
+		return nil, err
+	}
+	return j.node(tok, line, col)
+}
+
+func (j *jsonReader) node(tok json.Token, line, col int) (*yaml.Node, error) {
+	n := &yaml.Node{Line: line, Column: col}
+	switch t := tok.(type) {
+	case json.Delim:
+		end := json.Delim('}')
+		n.Kind, n.Tag = yaml.MappingNode, "!!map"
+		if t == '[' {
+			end = ']'
+			n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+		}
+		for {
+			tok, line, col, err := j.next()
+			if err != nil {
+				return nil, err
+			}
+			if tok == end {
+				return n, nil
+			}
+			child, err := j.node(tok, line, col)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, child)
+			if n.Kind == yaml.MappingNode {
+				v, err := j.value()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, v)
+			}
+		}
+	case string:
+		n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!str", t, yaml.DoubleQuotedStyle
+	case json.Number:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", string(t)
+		if _, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			n.Tag = "!!int"
+		}
+	case bool:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!bool", strconv.FormatBool(t)
+	case nil:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!null", "null"
+	}
+	return n, nil
+}
