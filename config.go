@@ -320,6 +320,11 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 		return nil
 	}
 	top, _ := p.mapping(doc, "", false)
+	if isSnapshot(top) {
+		r := p.snapshot(top)
+		r.warnings = p.sortedWarnings()
+		return r
+	}
 	var groupsN, expsN, audsN, envsN *yaml.Node
 	r := &Ruleset{}
 	envVar := DefaultEnvVariable
@@ -358,11 +363,16 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	r.env = o.activeEnv(envVar)
 	r.exps = applyEnv(base, envs[r.env])
 	r.byName = index(r.exps)
+	r.warnings = p.sortedWarnings()
+	return r
+}
+
+// sortedWarnings returns the warnings in document order.
+func (p *parser) sortedWarnings() []Warning {
 	slices.SortStableFunc(p.warns, func(a, b Warning) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	r.warnings = p.warns
-	return r
+	return p.warns
 }
 
 func (p *parser) version(n *yaml.Node) int64 {
@@ -549,8 +559,14 @@ var nullJSON = []byte("null")
 
 // defaultVariant is the one variant, "default", of an experiment without
 // named variants.
-func defaultVariant(a allocation) []variant {
-	return []variant{{key: "default", id: "default", payload: nullJSON, alloc: a}}
+func (e *experiment) defaultVariant(a allocation) {
+	e.addVariant(variant{key: "default", id: "default", payload: nullJSON}, a)
+}
+
+// addVariant appends a variant of a config experiment, with its one arm.
+func (e *experiment) addVariant(v variant, a allocation) {
+	e.variants = append(e.variants, v)
+	e.arms = append(e.arms, arm{alloc: a, variant: len(e.variants) - 1})
 }
 
 // experiment compiles one experiment value in any of its forms (SPEC 3).
@@ -567,15 +583,15 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 				p.errorf(n, path, ErrInvalidValue, "expected true, false, 1 or 0, found %s", describe(n))
 				return nil
 			}
-			e.variants = defaultVariant(allocation{everyone: on})
+			e.defaultVariant(allocation{everyone: on})
 		case "!!null":
 			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
 			return nil
 		default:
-			e.variants = defaultVariant(p.allocation(n, path))
+			e.defaultVariant(p.allocation(n, path))
 		}
 	case yaml.SequenceNode:
-		e.variants = defaultVariant(p.allocation(n, path))
+		e.defaultVariant(p.allocation(n, path))
 	case yaml.MappingNode:
 		entries, ok := p.mapping(n, path, false)
 		if !ok {
@@ -594,7 +610,7 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 					p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
 					continue
 				}
-				e.variants = append(e.variants, variant{key: en.key, id: en.key, payload: nullJSON, alloc: p.allocation(en.v, vp)})
+				e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
 				where = append(where, position{en.v, vp})
 			}
 		}
@@ -708,11 +724,11 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		vn := resolve(en.v)
 		where = append(where, position{en.v, vp})
 		if vn.Kind != yaml.MappingNode {
-			v.alloc = p.allocation(vn, vp)
-			e.variants = append(e.variants, v)
+			e.addVariant(v, p.allocation(vn, vp))
 			continue
 		}
 		fields, _ := p.mapping(vn, vp, false)
+		var alloc allocation
 		hasAlloc := false
 		for _, f := range fields {
 			fp := joinPath(vp, f.key)
@@ -721,7 +737,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 				v.id, _ = p.text(f.v, fp, "an id")
 			case "allocation":
 				hasAlloc = true
-				v.alloc = p.allocation(f.v, fp)
+				alloc = p.allocation(f.v, fp)
 			case "payload":
 				v.payload = p.payload(f.v, fp)
 			default:
@@ -731,7 +747,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		if !hasAlloc {
 			p.errorf(vn, vp, ErrMissingKey, "variant %q has no allocation; expected a group name, a percentage or a list of those under allocation", en.key)
 		}
-		e.variants = append(e.variants, v)
+		e.addVariant(v, alloc)
 	}
 	return where
 }
@@ -793,8 +809,8 @@ func (p *parser) checkSpans(e *experiment, where []position, n *yaml.Node, path 
 		v int
 	}
 	var all []owned
-	for i := range e.variants {
-		for _, s := range e.variants[i].alloc.spans {
+	for i := range e.arms {
+		for _, s := range e.arms[i].alloc.spans {
 			if s.empty() {
 				continue
 			}

@@ -57,17 +57,24 @@ func (c Context) UserID() string { return c.userID }
 // maps (map[string]any or map[string]string). It reports whether the
 // attribute is present; a present attribute may be nil (JSON null).
 func (c Context) Attr(name string) (any, bool) {
+	return c.attr(name, false)
+}
+
+// attr is Attr; with arrays, the dotted walk also goes into []any by index
+// or "length", as the platform's lookup does on JSON arrays (snapshots
+// only: SPEC 5 walks maps).
+func (c Context) attr(name string, arrays bool) (any, bool) {
 	if c.attrs == nil {
 		return nil, false
 	}
 	if v, ok := c.attrs[name]; ok {
 		return v, true
 	}
-	return lookupPath(c.attrs, name)
+	return lookupPath(c.attrs, name, arrays)
 }
 
 // lookupPath walks a dotted name through nested maps. It allocates nothing.
-func lookupPath(m map[string]any, name string) (any, bool) {
+func lookupPath(m map[string]any, name string, arrays bool) (any, bool) {
 	var cur any = m
 	rest := name
 	for {
@@ -84,6 +91,10 @@ func lookupPath(m map[string]any, name string) (any, bool) {
 			var s string
 			s, ok = t[part]
 			v = s
+		case []any:
+			if arrays {
+				v, ok = arrayProperty(t, part)
+			}
 		}
 		if !ok {
 			return nil, false
@@ -93,6 +104,28 @@ func lookupPath(m map[string]any, name string) (any, bool) {
 		}
 		cur, rest = v, more
 	}
+}
+
+// arrayProperty is what the platform's dotted lookup finds on a JSON array:
+// an element by its canonical decimal index, or the length.
+func arrayProperty(a []any, name string) (any, bool) {
+	if name == "length" {
+		return float64(len(a)), true
+	}
+	if name == "" || len(name) > 9 || (name[0] == '0' && len(name) > 1) {
+		return nil, false
+	}
+	i := 0
+	for j := 0; j < len(name); j++ {
+		if !isDigit(name[j]) {
+			return nil, false
+		}
+		i = i*10 + int(name[j]-'0')
+	}
+	if i >= len(a) {
+		return nil, false
+	}
+	return a[i], true
 }
 
 // cut is strings.Cut for one byte.

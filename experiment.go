@@ -41,6 +41,7 @@ type experiment struct {
 	audience  rules // nil when the experiment has no audience
 	targeting rules
 	variants  []variant
+	arms      []arm // tried in order; the first whose allocation matches decides
 }
 
 // variant is a compiled variant.
@@ -48,7 +49,15 @@ type variant struct {
 	key     string
 	id      string
 	payload json.RawMessage // JSON; nil only when absent from a snapshot
+}
+
+// arm is an allocation and the variant it gives. In a config each variant
+// has one arm, in variant order; in a published snapshot each allocation
+// is an arm, in array order, and one naming an unknown variant has
+// variant -1: a user it matches gets nothing from the experiment.
+type arm struct {
 	alloc   allocation
+	variant int
 }
 
 // allocation is the set of users a variant is for: the union of its parts.

@@ -2,8 +2,8 @@ package experiment
 
 // choose returns the index of the variant of e the user in c is assigned,
 // or -1 when the user is off. It follows SPEC 7 (see doc.go): status,
-// audience, targeting, then variants in config order, the first whose
-// allocation matches winning. Each bucket is hashed at most once, and only
+// audience, targeting, then the arms in order, the first whose allocation
+// matches deciding (in a snapshot, possibly for no variant). Each bucket is hashed at most once, and only
 // when a percentage needs it.
 func (r *Ruleset) choose(e *experiment, c *Context) int {
 	if !e.running {
@@ -16,14 +16,14 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 		return -1
 	}
 	expBucket, groupBucket := -1, -1
-	for i := range e.variants {
-		a := &e.variants[i].alloc
+	for i := range e.arms {
+		a := &e.arms[i].alloc
 		if a.everyone {
-			return i
+			return e.arms[i].variant
 		}
 		for _, g := range a.groups {
 			if _, ok := g.users[c.userID]; ok {
-				return i
+				return e.arms[i].variant
 			}
 			if len(g.spans) > 0 {
 				if groupBucket < 0 {
@@ -31,7 +31,7 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 				}
 				for _, s := range g.spans {
 					if s.contains(groupBucket) {
-						return i
+						return e.arms[i].variant
 					}
 				}
 			}
@@ -42,7 +42,7 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 			}
 			for _, s := range a.spans {
 				if s.contains(expBucket) {
-					return i
+					return e.arms[i].variant
 				}
 			}
 		}

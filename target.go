@@ -30,6 +30,7 @@ const (
 	opSemverGte
 	opSemverLt
 	opSemverLte
+	opFalse // a snapshot's operator the platform does not know
 )
 
 // operators maps the operator names of SPEC 5 to ops. platform marks the
@@ -49,11 +50,12 @@ var operators = map[string]struct {
 type kind uint8
 
 const (
-	kOther  kind = iota // list or map: never equal to anything
-	kNull               // JSON null
-	kBool               // true or false
-	kNumber             // any number
-	kString             // a string
+	kOther     kind = iota // list or map: never equal to anything
+	kNull                  // JSON null
+	kBool                  // true or false
+	kNumber                // any number
+	kString                // a string
+	kUndefined             // a snapshot condition without a value: JavaScript's undefined
 )
 
 // number is a numeric value: an exact int64 when isInt, else a float64.
@@ -128,6 +130,18 @@ type value struct {
 	b      bool
 	list   []value // the elements, when the config value is a list
 	isList bool
+}
+
+// doubles returns v with every number a float64, as JavaScript reads JSON:
+// the platform compares a snapshot's numbers as doubles.
+func (v value) doubles() value {
+	if v.kind == kNumber {
+		v.n = floatNum(v.n.f)
+	}
+	for i := range v.list {
+		v.list[i] = v.list[i].doubles()
+	}
+	return v
 }
 
 // toNumber reads a Go numeric attribute value without allocating.
@@ -239,17 +253,33 @@ func (v *value) equalKind(k kind, s string, n number, b bool) bool {
 
 // cond is one compiled condition.
 type cond struct {
-	attr  string
-	op    op
-	val   value
-	re    *regexp.Regexp // opMatches
-	ver   string         // semver ops: the value as a canonical "v..." version
-	never bool           // the value makes the condition false for every user
+	attr     string
+	op       op
+	val      value
+	re       *regexp.Regexp // opMatches
+	ver      string         // semver ops: the value as a canonical "v..." version
+	never    bool           // the value makes the condition false for every user
+	platform bool           // from a snapshot: the platform's attribute lookup
 }
 
 // match evaluates the condition for c.
 func (d *cond) match(c *Context) bool {
-	attr, ok := c.Attr(d.attr)
+	attr, ok := c.attr(d.attr, d.platform)
+	if d.val.kind == kUndefined {
+		// Only in snapshots. JavaScript's undefined equals only a missing
+		// attribute, and the platform's `path in obj` finds the names every
+		// object inherits.
+		missing := !ok && !jsPrototypeNames[d.attr]
+		switch d.op {
+		case opEq:
+			return missing
+		case opNeq:
+			return !missing
+		case opNotIn:
+			return false
+		}
+		return false
+	}
 	switch d.op {
 	case opNeq:
 		return !ok || !d.val.equal(attr)

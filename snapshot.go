@@ -1,0 +1,368 @@
+package experiment
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// This file reads the platform seed's published config snapshots (SPEC 8)
+// and compiles them to evaluate exactly as the platform's decision service
+// does: a user's bucket under the experiment's salt is looked up in the
+// allocations in array order, and the first whose inclusive range holds it
+// decides. Where the platform's TypeScript converts values (a salt that is
+// not a string, a range bound that is not a number), the conversion is
+// JavaScript's, so that the same snapshot gives the same assignments.
+
+// isSnapshot reports whether a config document is a published snapshot:
+// its experiments are an array.
+func isSnapshot(top []entry) bool {
+	for _, e := range top {
+		if e.key == "experiments" {
+			return resolve(e.v).Kind == yaml.SequenceNode
+		}
+	}
+	return false
+}
+
+// snapshot compiles a published snapshot. Keys the platform does not write
+// are ignored with a warning, so that a newer platform's snapshots load.
+func (p *parser) snapshot(top []entry) *Ruleset {
+	r := &Ruleset{}
+	var exps []namedExperiment
+	for _, e := range top {
+		switch e.key {
+		case "version":
+			n := resolve(e.v)
+			num, ok := scalarNumber(n)
+			if n.Kind != yaml.ScalarNode || !ok || num.f != math.Trunc(num.f) || math.Abs(num.f) > 1<<53 {
+				p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
+				continue
+			}
+			r.version = int64(num.f)
+		case "environment":
+			r.env, _ = p.text(e.v, "environment", "an environment name")
+		case "experiments":
+			n := resolve(e.v)
+			for i, en := range n.Content {
+				if x := p.snapshotExperiment(en, indexPath("experiments", i)); x != nil {
+					exps = append(exps, namedExperiment{x, en})
+				}
+			}
+		case "publishedAt":
+		default:
+			p.warnf(e.k, e.key, "key %q is not part of a published snapshot; it is ignored", e.key)
+		}
+	}
+	r.exps = applyEnv(exps, nil)
+	r.byName = index(r.exps)
+	return r
+}
+
+func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
+	fields, ok := p.mapping(n, path, false)
+	if !ok {
+		return nil
+	}
+	e := &experiment{running: true, salt: "undefined"}
+	var allocs *yaml.Node
+	hasKey, hasID := false, false
+	for _, f := range fields {
+		fp := joinPath(path, f.key)
+		switch f.key {
+		case "id":
+			e.id, hasID = p.text(f.v, fp, "an experiment id")
+		case "key":
+			e.key, hasKey = p.text(f.v, fp, "an experiment key")
+		case "salt":
+			e.salt = p.jsString(f.v, fp)
+		case "audienceRules":
+			e.audience = p.snapshotRules(f.v, fp)
+		case "targetingRules":
+			e.targeting = p.snapshotRules(f.v, fp)
+		case "variants":
+			p.snapshotVariants(e, f.v, fp)
+		case "allocations":
+			allocs = f.v
+		default:
+			p.warnf(f.k, fp, "key %q is not part of a published experiment; it is ignored", f.key)
+		}
+	}
+	if !hasKey || !hasID {
+		p.errorf(resolve(n), path, ErrMissingKey, "a published experiment needs an id and a key")
+		return nil
+	}
+	p.snapshotAllocations(e, allocs, joinPath(path, "allocations"))
+	return e
+}
+
+func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
+	n = resolve(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a list of variants, found %s", describe(n))
+		return
+	}
+	for i, vn := range n.Content {
+		vp := indexPath(path, i)
+		fields, ok := p.mapping(vn, vp, false)
+		if !ok {
+			continue
+		}
+		var v variant // payload nil: absent stays absent
+		hasKey, hasID := false, false
+		for _, f := range fields {
+			fp := joinPath(vp, f.key)
+			switch f.key {
+			case "id":
+				v.id, hasID = p.text(f.v, fp, "a variant id")
+			case "key":
+				v.key, hasKey = p.text(f.v, fp, "a variant key")
+			case "payload":
+				v.payload = p.payload(f.v, fp)
+			default:
+				p.warnf(f.k, fp, "key %q is not part of a published variant; it is ignored", f.key)
+			}
+		}
+		if !hasKey || !hasID {
+			p.errorf(resolve(vn), vp, ErrMissingKey, "a published variant needs an id and a key")
+			continue
+		}
+		e.variants = append(e.variants, v)
+	}
+}
+
+// snapshotAllocations compiles the allocations into arms, in array order.
+// An inclusive range [start, end] of numbers holds the integer buckets
+// from ceil(start) to floor(end).
+func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
+	n = resolve(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a list of allocations, found %s", describe(n))
+		return
+	}
+	for i, an := range n.Content {
+		ap := indexPath(path, i)
+		fields, ok := p.mapping(an, ap, false)
+		if !ok {
+			continue
+		}
+		start, end := math.NaN(), math.NaN() // absent: undefined, never compares
+		variantID, idIsString := "", false
+		for _, f := range fields {
+			fp := joinPath(ap, f.key)
+			switch f.key {
+			case "variantId":
+				vn := resolve(f.v)
+				idIsString = stringTag(vn)
+				variantID = vn.Value
+			case "rangeStart":
+				start = p.jsNumber(f.v, fp)
+			case "rangeEnd":
+				end = p.jsNumber(f.v, fp)
+			default:
+				p.warnf(f.k, fp, "key %q is not part of a published allocation; it is ignored", f.key)
+			}
+		}
+		a := arm{variant: -1}
+		if idIsString {
+			for j := range e.variants {
+				if e.variants[j].id == variantID {
+					a.variant = j
+					break
+				}
+			}
+		}
+		if a.variant < 0 {
+			p.warnf(resolve(an), ap, "the allocation names no variant of the experiment: users in its range get nothing from it")
+		}
+		lo, hi := math.Max(math.Ceil(start), 0), math.Min(math.Floor(end)+1, Buckets)
+		if lo < hi { // false for NaN
+			a.alloc.spans = []span{{uint16(lo), uint16(hi)}}
+			a.alloc.everyone = lo == 0 && hi == Buckets
+		}
+		e.arms = append(e.arms, a)
+	}
+}
+
+// snapshotRules compiles audienceRules or targetingRules with the
+// platform's semantics: its seven operators, any other operator false, a
+// missing value JavaScript's undefined. Absent or null means no rules.
+func (p *parser) snapshotRules(n *yaml.Node, path string) rules {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a list of rules, found %s", describe(n))
+		return nil
+	}
+	out := make(rules, 0, len(n.Content))
+	for i, rn := range n.Content {
+		rp := indexPath(path, i)
+		fields, ok := p.mapping(rn, rp, false)
+		if !ok {
+			continue
+		}
+		conds := []cond{}
+		for _, f := range fields {
+			fp := joinPath(rp, f.key)
+			if f.key != "conditions" {
+				p.warnf(f.k, fp, "key %q is not part of a published rule; it is ignored", f.key)
+				continue
+			}
+			cn := resolve(f.v)
+			if isNull(cn) {
+				continue
+			}
+			if cn.Kind != yaml.SequenceNode {
+				p.errorf(cn, fp, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
+				continue
+			}
+			for j, c := range cn.Content {
+				if d, ok := p.snapshotCondition(c, indexPath(fp, j)); ok {
+					conds = append(conds, d)
+				}
+			}
+		}
+		out = append(out, conds)
+	}
+	return out
+}
+
+func (p *parser) snapshotCondition(n *yaml.Node, path string) (cond, bool) {
+	fields, ok := p.mapping(n, path, false)
+	if !ok {
+		return cond{}, false
+	}
+	d := cond{val: value{kind: kUndefined}, platform: true}
+	hasAttr, opName := false, ""
+	for _, f := range fields {
+		fp := joinPath(path, f.key)
+		switch f.key {
+		case "attribute":
+			d.attr, hasAttr = p.text(f.v, fp, "an attribute name")
+		case "operator":
+			if on := resolve(f.v); on.Kind == yaml.ScalarNode {
+				opName = on.Value
+			}
+		case "value":
+			d.val = p.value(resolve(f.v), fp).doubles()
+		default:
+			p.warnf(f.k, fp, "key %q is not part of a published condition; it is ignored", f.key)
+		}
+	}
+	if !hasAttr {
+		p.errorf(resolve(n), path, ErrMissingKey, "the condition has no attribute")
+		return cond{}, false
+	}
+	if o, found := operators[opName]; found && o.platform {
+		d.op = o.op
+	} else {
+		d.op = opFalse
+		p.warnf(resolve(n), path, "operator %q is not one of the platform's (eq, neq, in, notIn, contains, gt, lt): the condition is false for every user", opName)
+	}
+	return d, true
+}
+
+// jsString is JavaScript's String(v) for a salt, as the platform builds
+// `${userKey}:${salt}`: an absent salt is "undefined", null is "null".
+func (p *parser) jsString(n *yaml.Node, path string) string {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return n.Value
+		case "!!int", "!!float":
+			if num, ok := scalarNumber(n); ok {
+				return jsNumberString(num.f)
+			}
+		default:
+			return n.Value
+		}
+	}
+	p.errorf(n, path, ErrInvalidValue, "expected a salt (a string), found %s", describe(n))
+	return ""
+}
+
+// jsNumberString formats f as JavaScript's String(f) does for the numbers
+// a JSON salt can hold.
+func jsNumberString(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		return "0"
+	case math.Abs(f) >= 1e21 || math.Abs(f) < 1e-6:
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		mant, exp, _ := strings.Cut(s, "e")
+		if exp[0] == '+' {
+			return mant + "e+" + strings.TrimLeft(exp[1:], "0")
+		}
+		return mant + "e-" + strings.TrimLeft(exp[1:], "0")
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// jsNumber converts a range bound as JavaScript's relational comparison
+// does: a number as it is, null as 0, a boolean as 0 or 1, a string by
+// Number(s); anything else is NaN, which never compares.
+func (p *parser) jsNumber(n *yaml.Node, path string) float64 {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode {
+		return math.NaN()
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return 0
+	case "!!bool":
+		if n.Value == "true" {
+			return 1
+		}
+		return 0
+	case "!!int", "!!float":
+		if num, ok := scalarNumber(n); ok {
+			return num.f
+		}
+		return math.NaN()
+	}
+	s := strings.TrimSpace(n.Value)
+	switch s {
+	case "":
+		return 0
+	case "Infinity", "+Infinity":
+		return math.Inf(1)
+	case "-Infinity":
+		return math.Inf(-1)
+	}
+	if len(s) > 2 && s[0] == '0' && strings.ContainsRune("xXoObB", rune(s[1])) {
+		if u, err := strconv.ParseUint(s[2:], map[byte]int{'x': 16, 'X': 16, 'o': 8, 'O': 8, 'b': 2, 'B': 2}[s[1]], 64); err == nil {
+			return float64(u)
+		}
+		return math.NaN()
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP_") && !strings.EqualFold(strings.TrimLeft(s, "+-"), "inf") && !strings.EqualFold(strings.TrimLeft(s, "+-"), "infinity") && !strings.EqualFold(s, "nan") {
+		return f
+	}
+	return math.NaN()
+}
+
+// jsPrototypeNames are the properties every JavaScript object inherits:
+// the platform's exact-key lookup (`path in obj`) finds them on any
+// context, as functions that equal nothing.
+var jsPrototypeNames = map[string]bool{
+	"constructor": true, "__proto__": true, "hasOwnProperty": true, "isPrototypeOf": true,
+	"propertyIsEnumerable": true, "toString": true, "toLocaleString": true, "valueOf": true,
+	"__defineGetter__": true, "__defineSetter__": true, "__lookupGetter__": true, "__lookupSetter__": true,
+}
