@@ -554,3 +554,94 @@ func TestNilLive(t *testing.T) {
 		t.Error("the zero Live must be empty")
 	}
 }
+
+// storage is a fake object store laid out as the platform publishes:
+// configs/{env}/version.json and configs/{env}/snapshots/latest.json.
+type storage struct {
+	mu      sync.Mutex
+	objects map[string]string
+	gets    map[string]int
+}
+
+func (s *storage) put(path, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objects[path] = body
+}
+
+func (s *storage) count(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets[path]
+}
+
+func (s *storage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gets[r.URL.Path]++
+	body, ok := s.objects[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	_, _ = io.WriteString(w, body)
+}
+
+// publish writes a snapshot of the given version the way the platform does.
+func (s *storage) publish(env string, version int, latest string) {
+	snap := fmt.Sprintf(`{"version": %d, "environment": %q, "publishedAt": "2026-02-20T12:00:00.000Z", "experiments": [
+		{"id": "e1", "key": "banner", "salt": "s", "audienceRules": [], "targetingRules": [],
+		 "variants": [{"id": "v1", "key": "v%d", "payload": {"n": %d}}],
+		 "allocations": [{"variantId": "v1", "rangeStart": 0, "rangeEnd": 9999}]}]}`, version, env, version, version)
+	s.put("/configs/"+env+"/snapshots/"+fmt.Sprint(version)+".json", snap)
+	s.put("/configs/"+env+"/"+latest, snap)
+	s.put("/configs/"+env+"/version.json", fmt.Sprintf(`{"version": %d}`, version))
+}
+
+func TestSnapshotSource(t *testing.T) {
+	for _, latest := range []string{"snapshots/latest.json", "latest.json"} {
+		t.Run(latest, func(t *testing.T) {
+			store := &storage{objects: map[string]string{}, gets: map[string]int{}}
+			srv := httptest.NewServer(store)
+			defer srv.Close()
+			store.publish("prod", 1, latest)
+			live, err := Watch(t.Context(), SnapshotSource(srv.URL+"/configs/prod/", nil), &WatchOptions{Interval: time.Hour, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer live.Close()
+			latestPath := "/configs/prod/" + latest
+			c := ContextFor("u")
+			if live.Version() != 1 || live.Env() != "prod" || live.Feature("banner", c) != "v1" {
+				t.Fatalf("first load: version %d, env %q, banner %q", live.Version(), live.Env(), live.Feature("banner", c))
+			}
+			// The version did not grow: version.json only.
+			for range 3 {
+				mustDo(t, live.Reload(t.Context()))
+			}
+			if n := store.count(latestPath); n != 1 {
+				t.Errorf("%s fetched %d times while the version stayed 1; want 1", latest, n)
+			}
+			if n := store.count("/configs/prod/version.json"); n != 4 {
+				t.Errorf("version.json fetched %d times; want 4", n)
+			}
+			// version.json is ahead of a stale latest: nothing installed,
+			// and the next poll fetches it again.
+			store.put("/configs/prod/version.json", `{"version": 2}`)
+			mustDo(t, live.Reload(t.Context()))
+			if live.Version() != 1 || store.count(latestPath) != 2 {
+				t.Errorf("stale latest: version %d, fetched %d times; want 1, 2", live.Version(), store.count(latestPath))
+			}
+			store.publish("prod", 2, latest)
+			mustDo(t, live.Reload(t.Context()))
+			if live.Version() != 2 || live.Feature("banner", c) != "v2" || string(live.Payload("banner", c)) != `{"n":2}` {
+				t.Errorf("after publishing 2: version %d, banner %q", live.Version(), live.Feature("banner", c))
+			}
+			// A broken version.json keeps version 2.
+			store.put("/configs/prod/version.json", `{"v": 3}`)
+			if err := live.Reload(t.Context()); err == nil || live.Version() != 2 {
+				t.Errorf("broken version.json: err %v, version %d; want an error and 2", err, live.Version())
+			}
+		})
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -171,42 +173,133 @@ type httpSource struct {
 func (s *httpSource) String() string { return s.url }
 
 func (s *httpSource) Fetch(ctx context.Context) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range s.opts.Header {
-		req.Header[k] = v
-	}
+	cond := http.Header{}
 	if s.etag != "" {
-		req.Header.Set("If-None-Match", s.etag)
+		cond.Set("If-None-Match", s.etag)
 	}
 	if s.lastModified != "" {
-		req.Header.Set("If-Modified-Since", s.lastModified)
+		cond.Set("If-Modified-Since", s.lastModified)
 	}
-	resp, err := s.opts.Client.Do(req)
+	data, hdr, err := s.opts.get(ctx, s.url, cond, s.opts.MaxBytes)
 	if err != nil {
 		return nil, err
+	}
+	s.etag = hdr.Get("ETag")
+	s.lastModified = hdr.Get("Last-Modified")
+	return data, nil
+}
+
+// errNotFound is a 404, which SnapshotSource answers by trying the other
+// layout.
+var errNotFound = errors.New("not found")
+
+// get makes one GET with the options' timeout, client and headers plus
+// extra, and reads the body up to limit bytes. A 304 is ErrNotModified; a
+// status other than 200 is an error.
+func (o *HTTPOptions) get(ctx context.Context, url string, extra http.Header, limit int64) ([]byte, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range o.Header {
+		req.Header[k] = v
+	}
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotModified:
-		return nil, ErrNotModified
+		return nil, nil, ErrNotModified
 	default:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, fmt.Errorf("GET %s: unexpected status %s", s.url, resp.Status)
+		err := fmt.Errorf("GET %s: unexpected status %s", url, resp.Status)
+		if resp.StatusCode == http.StatusNotFound {
+			err = fmt.Errorf("%w: %w", errNotFound, err)
+		}
+		return nil, nil, err
 	}
-	if resp.ContentLength > s.opts.MaxBytes {
-		return nil, fmt.Errorf("GET %s: %w: Content-Length %d is over the limit of %d bytes", s.url, ErrTooLarge, resp.ContentLength, s.opts.MaxBytes)
+	if resp.ContentLength > limit {
+		return nil, nil, fmt.Errorf("GET %s: %w: Content-Length %d is over the limit of %d bytes", url, ErrTooLarge, resp.ContentLength, limit)
 	}
-	data, err := readLimited(resp.Body, s.opts.MaxBytes)
+	data, err := readLimited(resp.Body, limit)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: reading the body: %w", s.url, err)
+		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", url, err)
 	}
-	s.etag = resp.Header.Get("ETag")
-	s.lastModified = resp.Header.Get("Last-Modified")
+	return data, resp.Header, nil
+}
+
+// SnapshotSource returns a Source for the platform seed's storage layout,
+// given the URL of one environment's folder, such as
+// https://storage.example.com/experiment-configs/configs/prod/ (public, or
+// behind a CDN or proxy that signs requests). On each Fetch it reads
+// version.json ({"version": N}) there, and only when N is greater than the
+// version it last returned does it fetch the snapshot:
+// snapshots/latest.json, where the platform publishes it, or latest.json
+// when that is absent (404). A snapshot whose version is not greater is
+// ErrNotModified, so a stale latest.json is fetched again on the next poll.
+// opts may be nil; MaxBytes caps the snapshot.
+func SnapshotSource(dirURL string, opts *HTTPOptions) Source {
+	h := HTTPSource(dirURL, opts).(*httpSource)
+	dir := strings.TrimSuffix(dirURL, "/") + "/"
+	return &snapshotSource{opts: h.opts, dir: dir}
+}
+
+type snapshotSource struct {
+	opts HTTPOptions
+	dir  string
+	last float64 // the version last returned
+	have bool
+}
+
+func (s *snapshotSource) String() string { return s.dir }
+
+func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
+	data, _, err := s.opts.get(ctx, s.dir+"version.json", nil, 64<<10)
+	if err != nil {
+		return nil, err
+	}
+	version, err := snapshotVersion(data)
+	if err != nil {
+		return nil, fmt.Errorf("%sversion.json: %w", s.dir, err)
+	}
+	if s.have && version <= s.last {
+		return nil, ErrNotModified
+	}
+	data, _, err = s.opts.get(ctx, s.dir+"snapshots/latest.json", nil, s.opts.MaxBytes)
+	if errors.Is(err, errNotFound) {
+		data, _, err = s.opts.get(ctx, s.dir+"latest.json", nil, s.opts.MaxBytes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if got, err := snapshotVersion(data); err == nil {
+		if s.have && got <= s.last {
+			return nil, ErrNotModified // not replaced yet: try again next poll
+		}
+		version = got
+	} // else Parse reports what is wrong with the snapshot
+	s.last, s.have = version, true
 	return data, nil
+}
+
+// snapshotVersion reads the version of version.json or of a snapshot.
+func snapshotVersion(data []byte) (float64, error) {
+	var v struct {
+		Version *float64 `json:"version"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return 0, err
+	}
+	if v.Version == nil {
+		return 0, errors.New(`no "version" number`)
+	}
+	return *v.Version, nil
 }
