@@ -101,6 +101,22 @@
 // variable named by DEPLOYMENT_ENV_VARIABLE (default TARGET_ENV), else none.
 // Every environment's overrides are validated at load.
 //
+// # Published snapshots
+//
+// Parse also reads the platform seed's published config snapshots,
+// recognised by experiments being an array (SPEC 8), and evaluates them
+// exactly as the platform's decision service does: inclusive allocation
+// ranges tried in array order, the first holding the user's bucket
+// deciding (an allocation naming an unknown variant gives nothing), absent
+// payloads left absent, audience rules ANDed with targeting rules, the
+// platform's seven operators with its strict semantics (a condition without
+// a value compares with JavaScript's undefined; dotted names also walk JSON
+// arrays by index and length), and any other operator false. Values the
+// platform converts the JavaScript way are converted so here too: a salt
+// that is null or absent becomes "null" or "undefined", a range bound that
+// is a string, null or a boolean compares as Number() makes it. Unknown
+// keys in a snapshot are ignored with a warning, so newer snapshots load.
+//
 // # Live reload
 //
 // Watch keeps a *Live current from a Source (FileSource, HTTPSource, or any

@@ -9,3 +9,5 @@ require (
 )
 
 require github.com/google/go-cmp v0.7.0
+
+require golang.org/x/time v0.14.0

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/inprocess/experiment"
+)
+
+// server holds one live config per environment and the counters.
+type server struct {
+	opts    *options
+	log     *slog.Logger
+	envs    map[string]*experiment.Live
+	order   []string // environments in flag order
+	limiter *clientLimiter
+	metrics metrics
+}
+
+func newServer(o *options, log *slog.Logger) *server {
+	s := &server{opts: o, log: log, envs: map[string]*experiment.Live{}}
+	if o.rate > 0 {
+		s.limiter = newClientLimiter(rate.Limit(o.rate), o.burst)
+	}
+	s.metrics.reloadFailures = map[string]*atomic.Int64{}
+	return s
+}
+
+// noConfig is the fallback that serves while an environment has no good
+// config yet: /decide answers 503 for it.
+var noConfig = &experiment.Ruleset{}
+
+// watch starts serving env from src.
+func (s *server) watch(ctx context.Context, env string, src experiment.Source) error {
+	failures := &atomic.Int64{}
+	s.metrics.reloadFailures[env] = failures
+	live, err := experiment.Watch(ctx, src, &experiment.WatchOptions{
+		Interval: s.opts.interval,
+		Fallback: noConfig,
+		Parse:    []experiment.Option{experiment.WithEnv(env)},
+		Logger:   s.log.With("environment", env),
+		OnError:  func(error) { failures.Add(1) },
+	})
+	if err != nil {
+		return fmt.Errorf("environment %q: %w", env, err)
+	}
+	s.envs[env] = live
+	s.order = append(s.order, env)
+	return nil
+}
+
+func (s *server) close() {
+	for _, l := range s.envs {
+		l.Close()
+	}
+}
+
+// config returns the environment's current config, or nil when it has
+// none (unknown environment, or no good config loaded yet).
+func (s *server) config(env string) *experiment.Ruleset {
+	live, ok := s.envs[env]
+	if !ok {
+		return nil
+	}
+	if rs := live.Ruleset(); rs != noConfig {
+		return rs
+	}
+	return nil
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /decide", s.decide)
+	mux.HandleFunc("GET /health", s.health)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
+	return s.observe(mux)
+}
+
+// observe counts every response, applies the rate limit and logs at debug.
+func (s *server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		if s.limiter != nil && r.URL.Path == "/decide" && !s.limiter.allow(clientIP(r), start) {
+			writeJSON(rec, http.StatusTooManyRequests, errorBody{"Rate limit exceeded"})
+		} else {
+			next.ServeHTTP(rec, r)
+		}
+		s.metrics.request(r.URL.Path, rec.code)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", time.Since(start), "client", clientIP(r))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// decideResponse is the platform's decide response.
+type decideResponse struct {
+	UserKey       string                  `json:"user_key"`
+	Environment   string                  `json:"environment"`
+	ConfigVersion int64                   `json:"config_version"`
+	Assignments   []experiment.Assignment `json:"assignments"`
+}
+
+// decide answers GET /decide as the platform's decision service does,
+// checking in its order: user_key and env, then the config, then context.
+func (s *server) decide(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	userKey, env := q.Get("user_key"), q.Get("env")
+	switch {
+	case userKey == "":
+		writeJSON(w, http.StatusBadRequest, errorBody{"user_key is required and must not be empty"})
+		return
+	case env == "":
+		writeJSON(w, http.StatusBadRequest, errorBody{"env is required and must not be empty"})
+		return
+	}
+	rs := s.config(env)
+	if rs == nil {
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{fmt.Sprintf("No config available for environment %q", env)})
+		return
+	}
+	var attrs map[string]any
+	if q.Has("context") {
+		var v any
+		if err := json.Unmarshal([]byte(q.Get("context")), &v); err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody{"Invalid context JSON"})
+			return
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			writeJSON(w, http.StatusBadRequest, errorBody{"context must be a JSON object"})
+			return
+		}
+		attrs = m
+	}
+	assignments := rs.Assignments(experiment.ContextFor(userKey).With(attrs))
+	s.metrics.assigned(env, assignments)
+	writeJSON(w, http.StatusOK, decideResponse{
+		UserKey:       userKey,
+		Environment:   env,
+		ConfigVersion: rs.Version(),
+		Assignments:   assignments,
+	})
+}
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	versions := map[string]int64{}
+	for _, env := range s.order {
+		if rs := s.config(env); rs != nil {
+			versions[env] = rs.Version()
+		}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Status         string           `json:"status"`
+		ConfigVersions map[string]int64 `json:"config_versions"`
+	}{"ok", versions})
+}
+
+// writeJSON writes v as the body, without HTML escaping, as JSON.stringify
+// does.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// metrics are the counters served at /metrics.
+type metrics struct {
+	requests       sync.Map // "path\x00code" -> *atomic.Int64
+	assignments    sync.Map // "env\x00experiment\x00variant" -> *atomic.Int64
+	reloadFailures map[string]*atomic.Int64
+}
+
+func (m *metrics) request(path string, code int) {
+	switch path {
+	case "/decide", "/health", "/metrics":
+	default:
+		path = "other"
+	}
+	counter(&m.requests, path+"\x00"+fmt.Sprint(code)).Add(1)
+}
+
+func (m *metrics) assigned(env string, as []experiment.Assignment) {
+	for _, a := range as {
+		counter(&m.assignments, env+"\x00"+a.ExperimentKey+"\x00"+a.VariantKey).Add(1)
+	}
+}
+
+func counter(m *sync.Map, key string) *atomic.Int64 {
+	if c, ok := m.Load(key); ok {
+		return c.(*atomic.Int64)
+	}
+	c, _ := m.LoadOrStore(key, &atomic.Int64{})
+	return c.(*atomic.Int64)
+}
+
+func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	family := func(name, typ, help string, labels []string, m *sync.Map) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+		var lines []string
+		m.Range(func(k, v any) bool {
+			vals := strings.Split(k.(string), "\x00")
+			pairs := make([]string, len(labels))
+			for i, l := range labels {
+				pairs[i] = l + "=" + quoteLabel(vals[i])
+			}
+			lines = append(lines, fmt.Sprintf("%s{%s} %d\n", name, strings.Join(pairs, ","), v.(*atomic.Int64).Load()))
+			return true
+		})
+		sort.Strings(lines)
+		b.WriteString(strings.Join(lines, ""))
+	}
+	family("experimentd_requests_total", "counter", "HTTP requests by path and status code.", []string{"path", "code"}, &s.metrics.requests)
+	family("experimentd_assignments_total", "counter", "Variants assigned by /decide.", []string{"environment", "experiment", "variant"}, &s.metrics.assignments)
+	b.WriteString("# HELP experimentd_config_version The version of the config serving each environment (absent until one loads).\n# TYPE experimentd_config_version gauge\n")
+	envs := slices.Clone(s.order)
+	sort.Strings(envs)
+	for _, env := range envs {
+		if rs := s.config(env); rs != nil {
+			fmt.Fprintf(&b, "experimentd_config_version{environment=%s} %d\n", quoteLabel(env), rs.Version())
+		}
+	}
+	b.WriteString("# HELP experimentd_config_reload_failures_total Failed config fetches and parses by environment.\n# TYPE experimentd_config_reload_failures_total counter\n")
+	for _, env := range envs {
+		fmt.Fprintf(&b, "experimentd_config_reload_failures_total{environment=%s} %d\n", quoteLabel(env), s.metrics.reloadFailures[env].Load())
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// quoteLabel quotes a Prometheus label value.
+func quoteLabel(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
+}
+
+// clientLimiter keeps a token bucket per client IP, forgetting clients idle
+// for ten minutes.
+type clientLimiter struct {
+	mu      sync.Mutex
+	limit   rate.Limit
+	burst   int
+	clients map[string]*client
+	swept   time.Time
+}
+
+type client struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newClientLimiter(limit rate.Limit, burst int) *clientLimiter {
+	return &clientLimiter{limit: limit, burst: max(burst, 1), clients: map[string]*client{}}
+}
+
+func (l *clientLimiter) allow(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute {
+		for k, c := range l.clients {
+			if now.Sub(c.seen) > 10*time.Minute {
+				delete(l.clients, k)
+			}
+		}
+		l.swept = now
+	}
+	c, ok := l.clients[ip]
+	if !ok {
+		c = &client{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.clients[ip] = c
+	}
+	c.seen = now
+	return c.lim.AllowN(now, 1)
+}
+
+// clientIP is the request's remote IP, without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
