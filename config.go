@@ -393,7 +393,7 @@ func (p *parser) parseGroups(n *yaml.Node) {
 	entries, _ := p.mapping(n, "groups", true)
 	for _, e := range entries {
 		path := joinPath("groups", e.key)
-		g := &group{}
+		g := &group{name: e.key}
 		v := resolve(e.v)
 		switch v.Kind {
 		case yaml.SequenceNode:
@@ -584,6 +584,7 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 				return nil
 			}
 			e.defaultVariant(allocation{everyone: on})
+			e.disabled = !on
 		case "!!null":
 			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
 			return nil
@@ -669,7 +670,7 @@ func (p *parser) longForm(e *experiment, entries []entry, path string) (where []
 				continue
 			}
 			p.used["audience:"+name] = true
-			e.audience = rs
+			e.audience, e.audName = rs, name
 		case "targeting":
 			e.targeting = p.rules(en.v, kp)
 		case "variants":

@@ -39,7 +39,9 @@ type experiment struct {
 	salt      string
 	running   bool
 	audience  rules // nil when the experiment has no audience
+	audName   string
 	targeting rules
+	disabled  bool // written as false or 0: off for everyone
 	variants  []variant
 	arms      []arm // tried in order; the first whose allocation matches decides
 }
@@ -69,6 +71,7 @@ type allocation struct {
 
 // group is a compiled group.
 type group struct {
+	name  string
 	users map[string]struct{}
 	spans []span // percentages, under the top-level salt
 }

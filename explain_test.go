@@ -1,0 +1,112 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestExplain(t *testing.T) {
+	r := mustParse(t, `
+salt: top
+groups: {qa: [tester], half: 50%}
+audiences: {pro: [{conditions: [{attribute: plan, operator: eq, value: pro}]}]}
+experiments:
+  all: true
+  none: false
+  paused: {status: paused, variants: {on: 100%}}
+  byGroup: {red: qa, green: half}
+  split: {a: 0-50%, b: 50-100%}
+  gated:
+    audience: pro
+    targeting:
+      - conditions: [{attribute: country, operator: eq, value: US}]
+      - conditions: [{attribute: country, operator: in, value: [CA, MX]}]
+    variants: {on: 100%}
+`)
+	userLow, userHigh := userIn(t, "split", 10), userIn(t, "split", 9000)
+	groupIn, groupOut := userIn(t, "top", 20), userIn(t, "top", 7000)
+	tests := []struct {
+		name  string
+		exp   string
+		user  string
+		attrs map[string]any
+		want  Explanation
+	}{
+		{name: "unknown", exp: "nope", user: "u", want: Explanation{Name: "nope", Reason: ReasonUnknown, Detail: `no experiment is named "nope"`, Rule: -1, Bucket: -1}},
+		{name: "everyone", exp: "all", user: "u", want: Explanation{Name: "all", Experiment: "all", Variant: "default", Reason: ReasonEveryone, Detail: "the variant is for everyone", Rule: -1, Bucket: -1, Salt: "all"}},
+		{name: "false", exp: "none", user: "u", want: Explanation{Name: "none", Experiment: "none", Reason: ReasonDisabled, Detail: "the experiment is off for everyone (false)", Rule: -1, Bucket: -1, Salt: "none"}},
+		{name: "paused", exp: "paused", user: "u", want: Explanation{Name: "paused", Experiment: "paused", Reason: ReasonDisabled, Detail: "the experiment's status is not running", Rule: -1, Bucket: -1, Salt: "paused"}},
+		{name: "user id", exp: "byGroup", user: "tester", want: Explanation{Name: "byGroup", Experiment: "byGroup", Variant: "red", Reason: ReasonUserID, Detail: `group "qa" lists the user`, Rule: -1, Bucket: -1, Salt: "byGroup"}},
+		{name: "group percentage", exp: "byGroup", user: groupIn, want: Explanation{Name: "byGroup", Experiment: "byGroup", Variant: "green", Reason: ReasonGroup, Detail: `group "half": bucket 20 under the top-level salt "top" is in 0-50%`, Rule: -1, Bucket: -1, Salt: "byGroup"}},
+		{name: "no group matches", exp: "byGroup", user: groupOut, want: Explanation{Name: "byGroup", Experiment: "byGroup", Reason: ReasonNoMatch, Detail: "no variant's allocation holds the user", Rule: -1, Bucket: -1, Salt: "byGroup"}},
+		{name: "split", exp: "split", user: userHigh, want: Explanation{Name: "split", Experiment: "split", Variant: "b", Reason: ReasonSplit, Detail: `bucket 9000 under salt "split" is in 50-100%`, Rule: -1, Bucket: 9000, Salt: "split"}},
+		{name: "other variant", exp: "split/b", user: userLow, want: Explanation{Name: "split/b", Experiment: "split", Reason: ReasonOtherVariant, Detail: `the user has variant "a", not "b" (bucket 10 under salt "split" is in 0-50%)`, Rule: -1, Bucket: 10, Salt: "split"}},
+		{name: "audience fails", exp: "gated", user: "u", attrs: map[string]any{"plan": "free"}, want: Explanation{Name: "gated", Experiment: "gated", Reason: ReasonAudience, Detail: `audience "pro" did not match: rule 0: plan eq "pro" is false (plan is "free")`, Rule: -1, Bucket: -1, Salt: "gated"}},
+		{name: "targeting fails", exp: "gated", user: "u", attrs: map[string]any{"plan": "pro"}, want: Explanation{Name: "gated", Experiment: "gated", Reason: ReasonTargeting, Detail: `no targeting rule matched: rule 0: country eq "US" is false (country is missing); rule 1: country in ["CA", "MX"] is false (country is missing)`, Rule: -1, Bucket: -1, Salt: "gated"}},
+		{name: "second rule matches", exp: "gated", user: "u", attrs: map[string]any{"plan": "pro", "country": "MX"}, want: Explanation{Name: "gated", Experiment: "gated", Variant: "on", Reason: ReasonEveryone, Detail: "the variant is for everyone", Targeted: true, Rule: 1, Bucket: -1, Salt: "gated"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.Explain(tt.exp, ContextFor(tt.user).With(tt.attrs))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExplainAgrees checks that Explain decides as the hot path does, for
+// every experiment of every test config and snapshot, across users.
+func TestExplainAgrees(t *testing.T) {
+	files := []string{"testdata/seed.yaml", "testdata/assign/longform.yaml", "testdata/snapshots/quirks.json"}
+	var contexts []map[string]any
+	_ = json.Unmarshal([]byte(`[{}, {"country": "US", "plan": "pro", "age": 30, "app": {"version": "2.1"}}, {"country": "FR", "tags": ["beta"]}]`), &contexts)
+	for _, file := range files {
+		r, err := Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := r.Names()
+		for _, e := range r.Experiments() {
+			for _, v := range e.Variants {
+				names = append(names, e.Key+"/"+v.Key)
+			}
+		}
+		for i := range 300 {
+			c := ContextFor(fmt.Sprint("u", i)).With(contexts[i%len(contexts)])
+			for _, name := range names {
+				ex := r.Explain(name, c)
+				if ex.Variant != r.Feature(name, c) || ex.Reason.On() != r.VariantFor(name, c) {
+					t.Fatalf("%s %s user %d: Explain says %q (%s), Feature %q", file, name, i, ex.Variant, ex.Reason, r.Feature(name, c))
+				}
+			}
+		}
+	}
+}
+
+func TestExperiments(t *testing.T) {
+	r := mustParse(t, `
+salt: top
+groups: {qa: [a, b], half: [10-60%]}
+experiments:
+  f: {red: [qa, 0-20%], green: 20-100%}
+  g: true
+`)
+	want := []ExperimentInfo{
+		{Key: "f", ID: "f", Salt: "f", Running: true, Variants: []VariantInfo{{"red", "red", json.RawMessage("null")}, {"green", "green", json.RawMessage("null")}},
+			Arms: []ArmInfo{
+				{Variant: 0, Ranges: []Range{{0, 2000}}, Groups: []GroupInfo{{Name: "qa", Users: 2}}},
+				{Variant: 1, Ranges: []Range{{2000, 10000}}},
+			}},
+		{Key: "g", ID: "g", Salt: "g", Running: true, Variants: []VariantInfo{{"default", "default", json.RawMessage("null")}}, Arms: []ArmInfo{{Variant: 0, Everyone: true}}},
+	}
+	if diff := cmp.Diff(want, r.Experiments()); diff != "" {
+		t.Errorf("Experiments (-want +got):\n%s", diff)
+	}
+	if r.GroupSalt() != "top" || (Range{2000, 10000}).String() != "20-100%" {
+		t.Errorf("GroupSalt %q, Range.String %q", r.GroupSalt(), Range{2000, 10000}.String())
+	}
+}
