@@ -47,6 +47,18 @@ func Parse(data []byte, opts ...Option) (*Ruleset, error) {
 	return r, nil
 }
 
+// Check parses a config as Parse does and returns every error and warning
+// it finds, each list in document order, for linters: Parse stops at the
+// first error. An error can follow from an earlier one (a group that failed
+// to parse is then unknown where it is used). Check never panics.
+func Check(data []byte, opts ...Option) ([]*ConfigError, []Warning) {
+	o := buildOptions(opts)
+	p := &parser{file: o.name, budget: maxNodes}
+	p.parse(data, &o)
+	_ = p.err() // sorts
+	return p.errs, p.sortedWarnings()
+}
+
 // Load reads the config file at path and parses it as Parse does. Errors
 // name the file by path unless WithName says otherwise. A file that cannot
 // be read is a *ConfigError too, whose Err is the *fs.PathError, so that

@@ -219,17 +219,72 @@ func (v *value) text() string {
 // inspector page or a config linter. It is a copy: changing it changes
 // nothing in the Ruleset.
 type ExperimentInfo struct {
-	Key          string
-	ID           string
-	Salt         string
-	Running      bool   // status running, and not written as false or 0
-	Audience     string // the audience's name; "" for none (or in a snapshot, where audience rules are unnamed)
-	HasAudience  bool
-	HasTargeting bool
-	Variants     []VariantInfo
+	Key            string
+	ID             string
+	Salt           string
+	Running        bool   // status running, and not written as false or 0
+	Audience       string // the audience's name; "" for none (or in a snapshot, where audience rules are unnamed)
+	HasAudience    bool
+	HasTargeting   bool
+	AudienceRules  []RuleInfo // the audience's rules (a snapshot's audienceRules)
+	TargetingRules []RuleInfo
+	Variants       []VariantInfo
 	// Arms are the allocations in the order they are tried: in a config one
 	// per variant, in variant order; in a snapshot one per allocation.
 	Arms []ArmInfo
+}
+
+// RuleInfo describes a targeting rule: it matches when all its conditions
+// do.
+type RuleInfo struct {
+	Conditions []ConditionInfo
+}
+
+// ConditionInfo describes a condition. Value is the config's value as
+// encoding/json decodes it (string, float64, bool, nil, []any,
+// map[string]any), or nil with NoValue for a snapshot condition without
+// one.
+type ConditionInfo struct {
+	Attribute string
+	Operator  string
+	Value     any
+	NoValue   bool
+}
+
+func describeRules(rs rules) []RuleInfo {
+	var out []RuleInfo
+	for _, r := range rs {
+		ri := RuleInfo{Conditions: []ConditionInfo{}}
+		for i := range r {
+			d := &r[i]
+			ri.Conditions = append(ri.Conditions, ConditionInfo{Attribute: d.attr, Operator: d.opName(), Value: d.val.any(), NoValue: d.val.kind == kUndefined})
+		}
+		out = append(out, ri)
+	}
+	return out
+}
+
+// any returns the value as encoding/json would decode it.
+func (v *value) any() any {
+	switch v.kind {
+	case kBool:
+		return v.b
+	case kString:
+		return v.s
+	case kNumber:
+		return v.n.f
+	}
+	if v.isList {
+		out := make([]any, len(v.list))
+		for i := range v.list {
+			out[i] = v.list[i].any()
+		}
+		return out
+	}
+	if v.kind == kOther {
+		return map[string]any{}
+	}
+	return nil
 }
 
 // VariantInfo describes a variant.
@@ -275,6 +330,7 @@ func (r *Ruleset) Experiments() []ExperimentInfo {
 		info := ExperimentInfo{
 			Key: e.key, ID: e.id, Salt: e.salt, Running: e.running && !e.disabled,
 			Audience: e.audName, HasAudience: len(e.audience) > 0, HasTargeting: len(e.targeting) > 0,
+			AudienceRules: describeRules(e.audience), TargetingRules: describeRules(e.targeting),
 		}
 		for _, v := range e.variants {
 			info.Variants = append(info.Variants, VariantInfo{Key: v.key, ID: v.id, Payload: v.payload})

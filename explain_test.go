@@ -110,3 +110,42 @@ experiments:
 		t.Errorf("GroupSalt %q, Range.String %q", r.GroupSalt(), Range{2000, 10000}.String())
 	}
 }
+
+func TestCheck(t *testing.T) {
+	errs, warns := Check([]byte(`
+groups: {unused: [1]}
+experiments:
+  a: [nogroup]
+  b: 5
+  c: {x: 0-20%, y: 21-100%}
+`), WithName("c.yaml"))
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	for _, w := range warns {
+		got = append(got, "warning: "+w.String())
+	}
+	want := []string{
+		`experiment: c.yaml:4:7: experiments.a[0]: unknown group "nogroup"; defined: "unused"`,
+		`experiment: c.yaml:5:6: experiments.b: expected true, false, 1 or 0, found the number 5`,
+		`warning: c.yaml:2:10: groups.unused: group "unused" is not used by any experiment`,
+		`warning: c.yaml:6:6: experiments.c: variants "x" (0-20%) and "y" (21-100%) leave 20-21% unassigned; ranges are half-open, so 20-100% would follow 0-20% without a gap`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Check (-want +got):\n%s", diff)
+	}
+}
+
+func TestExperimentsRules(t *testing.T) {
+	r := mustParse(t, `{"experiments": [{"id": "e", "key": "k", "audienceRules": [{"conditions": [{"attribute": "plan", "operator": "eq"}]}],
+		"targetingRules": [{"conditions": [{"attribute": "country", "operator": "in", "value": ["US", 1, null, true]}]}]}]}`)
+	got := r.Experiments()[0]
+	want := []RuleInfo{{Conditions: []ConditionInfo{{Attribute: "country", Operator: "in", Value: []any{"US", 1.0, nil, true}}}}}
+	if diff := cmp.Diff(want, got.TargetingRules); diff != "" {
+		t.Errorf("TargetingRules (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]RuleInfo{{Conditions: []ConditionInfo{{Attribute: "plan", Operator: "eq", NoValue: true}}}}, got.AudienceRules); diff != "" {
+		t.Errorf("AudienceRules (-want +got):\n%s", diff)
+	}
+}
