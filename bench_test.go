@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,4 +283,19 @@ func BenchmarkLiveVariantForParallel(b *testing.B) {
 		}
 		_ = on
 	})
+}
+
+// BenchmarkVariantForExposed is BenchmarkVariantFor with an exposure hook
+// set (WithExposures), for comparison; without one the cost is that of
+// BenchmarkVariantFor.
+func BenchmarkVariantForExposed(b *testing.B) {
+	var n atomic.Int64
+	r, err := Parse([]byte(genConfig(100)), WithExposures(func(Exposure) { n.Add(1) }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.b = r.VariantFor("flag-0042", c)
+	}
 }

@@ -44,6 +44,7 @@ func Parse(data []byte, opts ...Option) (*Ruleset, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	r.exposed = o.exposures
 	return r, nil
 }
 

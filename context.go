@@ -14,6 +14,7 @@ import "maps"
 type Context struct {
 	userID string
 	attrs  map[string]any
+	req    *request // set by Middleware: the request's pinned ruleset, QA overrides, exposures seen
 }
 
 // ContextFor returns the Context for the user with the given id, without
@@ -47,6 +48,16 @@ func (c Context) With(attrs map[string]any) Context {
 	maps.Copy(merged, attrs)
 	c.attrs = merged
 	return c
+}
+
+// Ruleset returns the ruleset Middleware pinned for the request c was
+// built for, or nil for a Context built otherwise. The package's
+// TemplateFuncs evaluate against it.
+func (c Context) Ruleset() *Ruleset {
+	if c.req == nil {
+		return nil
+	}
+	return c.req.rules
 }
 
 // UserID returns the user id c was built for.

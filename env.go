@@ -16,6 +16,7 @@ type options struct {
 	env       string
 	lookupEnv func(string) (string, bool)
 	name      string
+	exposures func(Exposure)
 }
 
 type optionFunc func(*options)

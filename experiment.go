@@ -23,6 +23,7 @@ type Ruleset struct {
 	exps      []*experiment // config order, env overrides applied
 	byName    map[string]ref
 	warnings  []Warning
+	exposed   func(Exposure) // WithExposures; nil for none
 }
 
 // ref is what a name passed to VariantFor and friends resolves to: an
@@ -95,7 +96,7 @@ func (r *Ruleset) VariantFor(name string, c Context) bool {
 	if !ok {
 		return false
 	}
-	v := r.choose(f.exp, &c)
+	v := r.assign(f.exp, &c)
 	return v >= 0 && (f.variant < 0 || f.variant == v)
 }
 
@@ -128,7 +129,7 @@ func (r *Ruleset) variantOf(name string, c *Context) *variant {
 	if !ok {
 		return nil
 	}
-	v := r.choose(f.exp, c)
+	v := r.assign(f.exp, c)
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
 		return nil
 	}
@@ -161,7 +162,7 @@ func (r *Ruleset) Assignments(c Context) []Assignment {
 	}
 	n := 0
 	for i, e := range r.exps {
-		idx[i] = int16(r.choose(e, &c))
+		idx[i] = int16(r.assign(e, &c))
 		if idx[i] >= 0 {
 			n++
 		}
@@ -186,7 +187,7 @@ func (r *Ruleset) AppendAssignments(dst []Assignment, c Context) []Assignment {
 		return dst
 	}
 	for _, e := range r.exps {
-		if v := r.choose(e, &c); v >= 0 {
+		if v := r.assign(e, &c); v >= 0 {
 			dst = append(dst, e.assignment(v))
 		}
 	}

@@ -19,6 +19,7 @@ const (
 	ReasonNoMatch      Reason = "no-match"      // no variant's allocation holds the user
 	ReasonNoVariant    Reason = "no-variant"    // a snapshot allocation holding the user names no variant
 	ReasonOtherVariant Reason = "other-variant" // "exp/variant", and the user has another variant
+	ReasonForced       Reason = "forced"        // on: a QA override forces the variant
 	ReasonEveryone     Reason = "everyone"      // on: the variant is for everyone (true, 1, 100%)
 	ReasonUserID       Reason = "user-id"       // on: a group of the variant lists the user's id
 	ReasonGroup        Reason = "group"         // on: the user's group bucket is in a group's percentage
@@ -28,7 +29,7 @@ const (
 // On reports whether the reason is one of a user who is assigned a variant.
 func (r Reason) On() bool {
 	switch r {
-	case ReasonEveryone, ReasonUserID, ReasonGroup, ReasonSplit:
+	case ReasonEveryone, ReasonUserID, ReasonGroup, ReasonSplit, ReasonForced:
 		return true
 	}
 	return false
@@ -61,6 +62,16 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 	}
 	e := f.exp
 	ex.Experiment, ex.Salt = e.key, e.salt
+	if c.req != nil && c.req.forced != nil {
+		if v := r.forcedOrChosen(e, &c); v >= 0 && c.req.forced[e.key] == e.variants[v].key {
+			ex.Variant, ex.Reason, ex.Detail = e.variants[v].key, ReasonForced, "a QA override forces the variant"
+			if f.variant >= 0 && f.variant != v {
+				ex.Variant, ex.Reason = "", ReasonOtherVariant
+				ex.Detail = fmt.Sprintf("a QA override forces variant %q, not %q", e.variants[v].key, e.variants[f.variant].key)
+			}
+			return ex
+		}
+	}
 	switch {
 	case !e.running:
 		ex.Reason, ex.Detail = ReasonDisabled, "the experiment's status is not running"

@@ -64,16 +64,17 @@ type WatchOptions struct {
 // for concurrent use. The zero Live, like a nil *Live, has no config: every
 // evaluation is off.
 type Live struct {
-	cur    atomic.Pointer[Ruleset]
-	src    Source
-	name   string
-	opts   WatchOptions
-	log    *slog.Logger
-	mu     sync.Mutex // serialises reloads, hooks and status
-	status Status
-	stop   context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	cur      atomic.Pointer[Ruleset]
+	override atomic.Pointer[Ruleset] // Override's; wins over cur while set
+	src      Source
+	name     string
+	opts     WatchOptions
+	log      *slog.Logger
+	mu       sync.Mutex // serialises reloads, hooks and status
+	status   Status
+	stop     context.CancelFunc
+	done     chan struct{}
+	once     sync.Once
 }
 
 // Status describes a Live's reloads, for health checks and dashboards.
@@ -235,7 +236,20 @@ func (l *Live) Ruleset() *Ruleset {
 	if l == nil {
 		return nil
 	}
+	if o := l.override.Load(); o != nil {
+		return o
+	}
 	return l.cur.Load()
+}
+
+// Override makes the Live serve rs, whatever reloads install meanwhile,
+// until restore is called; then it serves its newest config again.
+// Overrides nest: restore reinstates the override that was in place. It is
+// meant for tests (see the experimenttest package) and emergencies; Status
+// still describes the loaded config.
+func (l *Live) Override(rs *Ruleset) (restore func()) {
+	prev := l.override.Swap(rs)
+	return func() { l.override.Store(prev) }
 }
 
 // VariantFor is Ruleset.VariantFor on the current config.

@@ -1,5 +1,34 @@
 package experiment
 
+// assign is choose as the public methods see it: a QA override carried by
+// c (see QA) comes first, and the exposure hook hears of an assignment.
+// With neither, it costs two nil checks over choose.
+func (r *Ruleset) assign(e *experiment, c *Context) int {
+	var v int
+	if c.req != nil && c.req.forced != nil {
+		v = r.forcedOrChosen(e, c)
+	} else {
+		v = r.choose(e, c)
+	}
+	if v >= 0 && r.exposed != nil {
+		r.expose(e, v, c)
+	}
+	return v
+}
+
+// forcedOrChosen is the variant a QA override forces, if it names one of
+// e's variants, else choose's.
+func (r *Ruleset) forcedOrChosen(e *experiment, c *Context) int {
+	if key, ok := c.req.forced[e.key]; ok {
+		for i := range e.variants {
+			if e.variants[i].key == key {
+				return i
+			}
+		}
+	}
+	return r.choose(e, c)
+}
+
 // choose returns the index of the variant of e the user in c is assigned,
 // or -1 when the user is off. It follows SPEC 7 (see doc.go): status,
 // audience, targeting, then the arms in order, the first whose allocation

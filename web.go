@@ -1,0 +1,169 @@
+package experiment
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Exposure records that a user was assigned a variant: the moment an
+// application branches on an experiment, which is what its analytics count.
+type Exposure struct {
+	Experiment   string // the experiment's key
+	ExperimentID string
+	Variant      string // the variant's key
+	VariantID    string
+	UserID       string
+	Version      int64 // the config's version
+	Env          string
+	Forced       bool // a QA override chose the variant
+	Time         time.Time
+}
+
+// WithExposures makes the Ruleset call fn each time VariantFor, Feature,
+// Payload, Select, Protect, Assignments or AppendAssignments finds the user
+// assigned a variant, including a name "exp/variant" asked of a user who
+// has another variant of exp (the user was still evaluated into exp). An
+// evaluation that finds the user off is no exposure; Explain never reports.
+//
+// Through Middleware, an experiment's exposure is reported once per request
+// however often the request evaluates it; elsewhere, on every evaluation.
+// fn runs synchronously in the evaluating goroutine, possibly from many at
+// once: keep it quick and safe for concurrent use (hand off to a channel or
+// a logger). Without WithExposures evaluation costs what it did.
+//
+// With Watch, pass it in WatchOptions.Parse so every reloaded config keeps
+// it.
+func WithExposures(fn func(Exposure)) Option {
+	return optionFunc(func(o *options) { o.exposures = fn })
+}
+
+// expose reports an assignment, once per request through Middleware.
+func (r *Ruleset) expose(e *experiment, v int, c *Context) {
+	if c.req != nil && !c.req.first(e, v) {
+		return
+	}
+	forced := false
+	if c.req != nil && c.req.forced != nil {
+		_, forced = c.req.forced[e.key]
+	}
+	r.exposed(Exposure{
+		Experiment: e.key, ExperimentID: e.id,
+		Variant: e.variants[v].key, VariantID: e.variants[v].id,
+		UserID: c.userID, Version: r.version, Env: r.env,
+		Forced: forced, Time: time.Now(),
+	})
+}
+
+// request is the state Middleware attaches to a request's Context.
+type request struct {
+	rules  *Ruleset
+	forced map[string]string // experiment key -> variant key, from a QA token
+
+	mu   sync.Mutex
+	seen map[exposed]struct{}
+}
+
+type exposed struct {
+	e *experiment
+	v int
+}
+
+// first reports whether this is the request's first exposure of e's
+// variant v.
+func (s *request) first(e *experiment, v int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := exposed{e, v}
+	if _, ok := s.seen[k]; ok {
+		return false
+	}
+	if s.seen == nil {
+		s.seen = map[exposed]struct{}{}
+	}
+	s.seen[k] = struct{}{}
+	return true
+}
+
+// Rules yields the ruleset to evaluate against now. A *Ruleset yields
+// itself and a *Live its current config, so both can be given to
+// Middleware.
+type Rules interface {
+	Ruleset() *Ruleset
+}
+
+// Ruleset returns r itself, so that a *Ruleset is Rules.
+func (r *Ruleset) Ruleset() *Ruleset { return r }
+
+// MiddlewareOptions configures Middleware.
+type MiddlewareOptions struct {
+	// User reads the user from a request: typically
+	// ContextFor(sessionUserID).With(attributes). Required.
+	User func(r *http.Request) Context
+
+	// QA, when set, lets a signed token in a cookie or query parameter
+	// force variants for the requester. Nil: no overrides.
+	QA *QA
+}
+
+type contextKey struct{}
+
+// Middleware returns net/http middleware that, for each request, pins the
+// ruleset rules yields at its start, reads the user with opts.User, and
+// stores both in the request's context.Context, so that a handler gets them
+// back with FromRequest and evaluates the whole request, templates
+// included, against one config even if a reload happens meanwhile.
+// Exposures (see WithExposures) are reported once per experiment per
+// request. It panics if opts.User is nil.
+func Middleware(rules Rules, opts MiddlewareOptions) func(http.Handler) http.Handler {
+	if opts.User == nil {
+		panic("experiment: Middleware needs MiddlewareOptions.User")
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			st := &request{rules: rules.Ruleset()}
+			if opts.QA != nil {
+				st.forced = opts.QA.apply(w, r)
+			}
+			c := opts.User(r)
+			c.req = st
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, c)))
+		})
+	}
+}
+
+// FromContext returns the ruleset Middleware pinned and the user's Context,
+// from a context.Context derived from the request's. Without Middleware it
+// returns nil and the zero Context, with which every evaluation is off.
+func FromContext(ctx context.Context) (*Ruleset, Context) {
+	c, _ := ctx.Value(contextKey{}).(Context)
+	return c.Ruleset(), c
+}
+
+// FromRequest is FromContext(r.Context()).
+func FromRequest(r *http.Request) (*Ruleset, Context) {
+	return FromContext(r.Context())
+}
+
+// TemplateFuncs returns template functions that evaluate against the
+// ruleset pinned in their Context argument by Middleware:
+//
+//	variantFor NAME CONTEXT  -> bool
+//	feature NAME CONTEXT     -> string
+//	payload NAME CONTEXT     -> any (decoded JSON)
+//
+// Register them once, when parsing the templates, and pass the request's
+// Context (from FromRequest) in the data: {{if variantFor "inviteFriends"
+// .Exp}}. A Context without a pinned ruleset is off everywhere. Use
+// Ruleset.FuncMap instead to bind the functions to one ruleset.
+func TemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"variantFor": func(name string, c Context) bool { return c.Ruleset().VariantFor(name, c) },
+		"feature":    func(name string, c Context) string { return c.Ruleset().Feature(name, c) },
+		"payload": func(name string, c Context) (any, error) {
+			return decodePayload(c.Ruleset().Payload(name, c))
+		},
+	}
+}
