@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -28,7 +30,37 @@ const MaxPayloadSize = 1 << 20
 
 // maxNodes bounds the YAML nodes visited while converting values and
 // payloads, so that aliases cannot expand a small file into a huge one.
-const maxNodes = 1 << 22
+const maxNodes = 1 << 20
+
+// maxDepth bounds the nesting of lists and maps in values and payloads,
+// and maxJSONDepth the nesting of a JSON document as read, so that no
+// input can exhaust the stack.
+const (
+	maxDepth     = 100
+	maxJSONDepth = 1000
+)
+
+// maxRegexpSize bounds the source of a matches condition's regular
+// expression: RE2 runs in linear time, but its compiled program grows with
+// the source.
+const maxRegexpSize = 4096
+
+// enter accounts for one node of a value or payload, failing once the
+// config expands past maxNodes nodes or nests deeper than maxDepth; each
+// enter is paired with a leave.
+func (p *parser) enter(n *yaml.Node, path string) bool {
+	p.budget--
+	p.depth++
+	switch {
+	case p.budget == -1:
+		p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
+	case p.depth == maxDepth+1:
+		p.errorf(n, path, ErrTooLarge, "values nest deeper than %d levels", maxDepth)
+	}
+	return p.budget >= 0 && p.depth <= maxDepth
+}
+
+func (p *parser) leave() { p.depth-- }
 
 // Parse loads a config from YAML or JSON (SPEC 1-7) and compiles it for the
 // active environment (see WithEnv). Every problem is reported as a
@@ -95,6 +127,7 @@ type parser struct {
 	errs   []*ConfigError
 	warns  []Warning
 	budget int // nodes left to visit in values and payloads
+	depth  int // nesting of the value or payload being converted
 
 	groups    map[string]*group
 	groupDefs []definition
@@ -154,6 +187,20 @@ func (p *parser) err() error {
 func (p *parser) decode(data []byte) (doc *yaml.Node) {
 	if len(data) > MaxConfigSize {
 		p.errorf(nil, "", ErrTooLarge, "the config is %d bytes; the limit is %d (MaxConfigSize)", len(data), MaxConfigSize)
+		return nil
+	}
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		line := 1 + bytes.Count(data[:off], []byte("\n"))
+		col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:off], '\n')+1:off])
+		p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Column: col, Err: ErrSyntax, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x at offset %d)", data[off], off)})
 		return nil
 	}
 	var jsonErr *jsonError
@@ -983,6 +1030,10 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 			p.errorf(vn, vp, ErrRegexp, "matches expects a regular expression (a string), found %s", describe(vn))
 			return cond{}, false
 		}
+		if len(vn.Value) > maxRegexpSize {
+			p.errorf(vn, vp, ErrRegexp, "the regular expression is %d bytes; the limit is %d", len(vn.Value), maxRegexpSize)
+			return cond{}, false
+		}
 		re, err := regexp.Compile(vn.Value)
 		if err != nil {
 			p.errorf(vn, vp, ErrRegexp, "the regular expression does not compile: %v", err)
@@ -1007,11 +1058,9 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 // value compiles a condition's value.
 func (p *parser) value(n *yaml.Node, path string) value {
 	n = resolve(n)
-	p.budget--
-	if p.budget < 0 {
-		if p.budget == -1 {
-			p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
-		}
+	ok := p.enter(n, path)
+	defer p.leave()
+	if !ok {
 		return value{}
 	}
 	switch n.Kind {
@@ -1036,10 +1085,15 @@ func (p *parser) value(n *yaml.Node, path string) value {
 		_ = n.Decode(&b)
 		return value{kind: kBool, b: b}
 	case "!!int", "!!float":
-		if num, ok := scalarNumber(n); ok {
+		num, ok := scalarNumber(n)
+		switch {
+		case !ok:
+			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+		case math.IsNaN(num.f) || math.IsInf(num.f, 0):
+			p.errorf(n, path, ErrInvalidValue, "a number in a condition must be finite, found %s", n.Value)
+		default:
 			return value{kind: kNumber, n: num}
 		}
-		p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
 		return value{}
 	}
 	return value{kind: kString, s: n.Value}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -26,7 +26,7 @@ func looksLikeJSON(data []byte) bool {
 // treat JSON and YAML alike. Integers that fit an int64 are tagged !!int,
 // other numbers !!float, as YAML would tag them.
 func decodeJSON(data []byte) (*yaml.Node, error) {
-	j := &jsonReader{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	j := &jsonReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), posLine: 1, posCol: 1}
 	j.dec.UseNumber()
 	n, err := j.value()
 	if err != nil {
@@ -43,8 +43,12 @@ func decodeJSON(data []byte) (*yaml.Node, error) {
 }
 
 type jsonReader struct {
-	data []byte
-	dec  *json.Decoder
+	data  []byte
+	dec   *json.Decoder
+	depth int
+
+	posOff          int64 // position's last offset, and its line and column
+	posLine, posCol int
 }
 
 // jsonError is a JSON syntax error at a position.
@@ -56,14 +60,23 @@ type jsonError struct {
 func (e *jsonError) Error() string { return e.err.Error() }
 
 // position turns a byte offset into a 1-based line and column (in runes).
+// Offsets mostly grow, so it carries on from the last one it computed:
+// reading a document stays linear, even one long minified line.
 func (j *jsonReader) position(off int64) (line, col int) {
-	if off > int64(len(j.data)) {
-		off = int64(len(j.data))
+	off = min(off, int64(len(j.data)))
+	if off < j.posOff {
+		j.posOff, j.posLine, j.posCol = 0, 1, 1
 	}
-	before := j.data[:off]
-	line = 1 + bytes.Count(before, []byte("\n"))
-	start := bytes.LastIndexByte(before, '\n') + 1
-	return line, 1 + utf8.RuneCount(before[start:])
+	for _, c := range j.data[j.posOff:off] {
+		switch {
+		case c == '\n':
+			j.posLine, j.posCol = j.posLine+1, 1
+		case c&0xC0 != 0x80: // not a UTF-8 continuation byte: a new rune
+			j.posCol++
+		}
+	}
+	j.posOff = off
+	return j.posLine, j.posCol
 }
 
 // next returns the next token and the position where it starts.
@@ -103,6 +116,11 @@ func (j *jsonReader) node(tok json.Token, line, col int) (*yaml.Node, error) {
 	n := &yaml.Node{Line: line, Column: col}
 	switch t := tok.(type) {
 	case json.Delim:
+		j.depth++
+		defer func() { j.depth-- }()
+		if j.depth > maxJSONDepth {
+			return nil, &jsonError{line, col, fmt.Errorf("nested deeper than %d levels", maxJSONDepth)}
+		}
 		end := json.Delim('}')
 		n.Kind, n.Tag = yaml.MappingNode, "!!map"
 		if t == '[' {

@@ -21,16 +21,18 @@ func (p *parser) payload(n *yaml.Node, path string) json.RawMessage {
 	if !p.appendJSON(&buf, n, path) {
 		return nullJSON
 	}
+	if buf.Len() > MaxPayloadSize {
+		p.errorf(n, path, ErrTooLarge, "the payload is %d bytes of JSON; the limit is %d (MaxPayloadSize)", buf.Len(), MaxPayloadSize)
+		return nullJSON
+	}
 	return json.RawMessage(bytes.Clone(buf.Bytes()))
 }
 
 func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 	n = resolve(n)
-	p.budget--
-	if p.budget < 0 {
-		if p.budget == -1 {
-			p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
-		}
+	ok := p.enter(n, path)
+	defer p.leave()
+	if !ok {
 		return false
 	}
 	if buf.Len() > MaxPayloadSize {

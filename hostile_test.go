@@ -1,0 +1,80 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHostileInput feeds inputs built to hurt a parser. Each must fail with
+// a clear error of the expected kind, within a time bound, and without
+// holding on to memory in proportion to what it claims to expand to.
+func TestHostileInput(t *testing.T) {
+	// Nine levels of ten aliases each: 10^9 values if expanded.
+	laughs := "{a: &a [x, x, x, x, x, x, x, x, x, x]"
+	for i := 'b'; i <= 'i'; i++ {
+		prev := "*" + string(i-1)
+		laughs += fmt.Sprintf(", %c: &%c [%s]", i, i, strings.TrimSuffix(strings.Repeat(prev+", ", 10), ", "))
+	}
+	laughs += "}"
+	bombPayload := "experiments:\n  e:\n    variants:\n      v: {allocation: 100%, payload: " + laughs + "}\n"
+	bombCondition := "experiments:\n  e:\n    targeting: [{conditions: [{attribute: a, operator: in, value: [" + laughs + "]}]}]\n    variants: {v: 100%}\n"
+	deep := func(open, close string, n int) string { return strings.Repeat(open, n) + strings.Repeat(close, n) }
+	tests := []struct {
+		name    string
+		input   string
+		want    error
+		wantMsg string
+	}{
+		{name: "alias bomb in a payload", input: bombPayload, want: ErrTooLarge, wantMsg: "MaxPayloadSize"},
+		{name: "alias bomb in a condition", input: bombCondition, want: ErrTooLarge, wantMsg: "expands to more than"},
+		{name: "YAML list nested 10,000 deep", input: "experiments:\n  e:\n    variants:\n      v: {allocation: 100%, payload: " + deep("[", "]", 10000) + "}\n", want: ErrSyntax},
+		{name: "JSON payload nested 10,000 deep", input: `{"experiments": {"e": {"variants": {"v": {"allocation": "100%", "payload": ` + deep("[", "]", 10000) + `}}}}}`, want: ErrSyntax, wantMsg: "nested deeper than 1000"},
+		{name: "JSON document nested 1,000,000 deep", input: "{" + `"a":` + deep("[", "]", 1_000_000) + "}", want: ErrSyntax},
+		{name: "payload nested 200 deep", input: `{"experiments": {"e": {"variants": {"v": {"allocation": "100%", "payload": ` + deep("[", "]", 200) + `}}}}}`, want: ErrTooLarge, wantMsg: "nest deeper than 100"},
+		{name: "config over MaxConfigSize", input: "experiments: {}\n#" + strings.Repeat("x", MaxConfigSize), want: ErrTooLarge, wantMsg: "MaxConfigSize"},
+		{name: "invalid UTF-8", input: "experiments:\n  caf\xe9: true\n", want: ErrSyntax, wantMsg: "invalid UTF-8 (byte 0xe9 at offset 18)"},
+		{name: "invalid UTF-8 in JSON", input: "{\"experiments\": {\"caf\xe9\": true}}", want: ErrSyntax, wantMsg: "invalid UTF-8"},
+		{name: "duplicate keys", input: "experiments: {a: true, a: false}", want: ErrDuplicateKey},
+		{name: "NaN as an experiment", input: "experiments: {a: .nan}", want: ErrInvalidValue},
+		{name: "infinity as an experiment", input: "experiments: {a: .inf}", want: ErrInvalidValue},
+		{name: "NaN in a condition", input: "experiments: {a: {targeting: [{conditions: [{attribute: x, operator: gt, value: .nan}]}], variants: {v: 100%}}}", want: ErrInvalidValue, wantMsg: "must be finite"},
+		{name: "infinity in a payload", input: "experiments: {a: {variants: {v: {allocation: 100%, payload: {n: -.inf}}}}}", want: ErrInvalidValue, wantMsg: "must be finite"},
+		{name: "enormous version", input: "version: 99999999999999999999999999\nexperiments: {}", want: ErrInvalidValue},
+		{name: "enormous user id", input: "groups: {g: [99999999999999999999999999]}\nexperiments: {a: g}", want: ErrInvalidValue},
+		{name: "enormous percentage", input: "experiments: {a: 1000000000000000000000%}", want: ErrPercentage},
+		{name: "100 KB regular expression", input: "experiments: {a: {targeting: [{conditions: [{attribute: x, operator: matches, value: '" + strings.Repeat("(a|b)", 20000) + "'}]}], variants: {v: 100%}}}", want: ErrRegexp, wantMsg: "the limit is 4096"},
+		{name: "10 MB payload", input: "experiments: {a: {variants: {v: {allocation: 100%, payload: '" + strings.Repeat("x", 10<<20) + "'}}}}", want: ErrTooLarge, wantMsg: "MaxPayloadSize"},
+		{name: "a million experiments in a snapshot", input: `{"experiments": [` + strings.Repeat(`{"id": 1},`, 200000) + `{"id": 1}]}`, want: ErrMissingKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, err := Parse([]byte(tt.input))
+			elapsed := time.Since(start)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Parse = %v; want %v", err, tt.want)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), "experiment: ") || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q; want a ConfigError containing %q", err, tt.wantMsg)
+			}
+			// Generous bounds for a loaded CI machine and the race detector.
+			if elapsed > 20*time.Second {
+				t.Errorf("took %v", elapsed)
+			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 256<<20 {
+				t.Errorf("heap grew by %d MB", grown>>20)
+			}
+			t.Logf("%v in %v", err.(*ConfigError).Err, elapsed.Round(time.Millisecond))
+		})
+	}
+}
