@@ -1,0 +1,18 @@
+module github.com/inprocess/experiment/openfeature
+
+go 1.25.0
+
+replace github.com/inprocess/experiment => ../
+
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/inprocess/experiment v0.0.0-00010101000000-000000000000
+	github.com/open-feature/go-sdk v1.18.0
+)
+
+require (
+	github.com/twmb/murmur3 v1.1.8 // indirect
+	go.uber.org/mock v0.6.0 // indirect
+	golang.org/x/mod v0.33.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
