@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/inprocess/experiment"
+)
+
+var evalCmd = &command{
+	name:     "eval",
+	synopsis: "eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-context JSON] [-explain] [-json]",
+	summary:  "show the variants one user gets, and why",
+	help: `Eval evaluates every experiment of a config for one user, as a service
+calling Assignments would. With -json it writes the platform's decide
+response: {"user_key", "environment", "config_version", "assignments"}.
+With -explain it also says, for every experiment in config order, why the
+user is on or off: the rule that failed, the group or percentage that
+decided, the user's bucket.
+
+An -attr value is read as JSON when it is valid JSON (numbers, true, false,
+null, "quoted strings", arrays, objects), else as a plain string: -attr
+age=30 is the number 30, -attr country=US the string "US", -attr 'id="42"'
+the string "42". -context is a JSON object of attributes; -attr keys replace
+its keys.
+
+Exit status 1 when the config does not load.
+
+Examples:
+  experiment eval -config experiments.yaml -user user-123
+  experiment eval -config experiments.yaml -env prod -user 7 -attr country=US -attr age=31 -explain
+  experiment eval -config snapshot.json -user u1 -context '{"app": {"version": "2.1"}}' -json
+`,
+	run: runEval,
+}
+
+// attrFlag collects repeated -attr KEY=VALUE flags.
+type attrFlag struct {
+	keys   []string
+	values []any
+}
+
+func (f *attrFlag) String() string { return "" }
+
+func (f *attrFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", s)
+	}
+	f.keys = append(f.keys, k)
+	f.values = append(f.values, parseAttrValue(v))
+	return nil
+}
+
+// parseAttrValue reads an -attr value: JSON when it is valid JSON (numbers
+// as json.Number, so large integers stay exact), else the plain string.
+func parseAttrValue(s string) any {
+	if v, err := decodeJSONValue([]byte(s)); err == nil {
+		return v
+	}
+	return s
+}
+
+// decodeJSONValue decodes exactly one JSON value, with numbers as
+// json.Number.
+func decodeJSONValue(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("more than one JSON value")
+	}
+	return v, nil
+}
+
+// decideResponse is the platform's decide response, with the explanations
+// when asked for.
+type decideResponse struct {
+	UserKey       string                  `json:"user_key"`
+	Environment   string                  `json:"environment"`
+	ConfigVersion int64                   `json:"config_version"`
+	Assignments   []experiment.Assignment `json:"assignments"`
+	Explanations  []explanationJSON       `json:"explanations,omitempty"`
+}
+
+// explanationJSON is an experiment.Explanation as -json writes it.
+type explanationJSON struct {
+	Experiment string `json:"experiment_key"`
+	Variant    string `json:"variant_key,omitempty"` // absent when off
+	On         bool   `json:"on"`
+	Reason     string `json:"reason"`
+	Detail     string `json:"detail"`
+	Targeted   bool   `json:"targeted"`          // audience or targeting rules exist and matched
+	Rule       *int   `json:"rule"`              // the targeting rule that matched; null for none
+	Bucket     *int   `json:"bucket"`            // the bucket under the experiment's salt; null when not computed
+	Salt       string `json:"salt"`              // the experiment's salt
+	Note       string `json:"note,omitempty"`    // e.g. for a duplicate key in a snapshot
+	Repeats    bool   `json:"repeats,omitempty"` // a second experiment with the same key
+}
+
+func runEval(c *cli, args []string) int {
+	fl := c.flags()
+	config := configFlag(fl)
+	env := envFlag(fl)
+	user := fl.String("user", "", "the user `ID` (required)")
+	var attrs attrFlag
+	fl.Var(&attrs, "attr", "a targeting attribute `KEY=VALUE` (repeatable); VALUE is JSON if valid, else a string")
+	ctxJSON := fl.String("context", "", "targeting attributes as a JSON `object`; -attr keys replace its keys")
+	explain := fl.Bool("explain", false, "say why the user is on or off in every experiment")
+	asJSON := jsonFlag(fl)
+	pos, code, ok := c.parse(fl, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError("unexpected arguments %q", pos)
+	}
+	if *config == "" {
+		return c.usageError("-config is required")
+	}
+	if !flagGiven(fl, "user") {
+		return c.usageError("-user is required")
+	}
+	m := map[string]any{}
+	if *ctxJSON != "" {
+		v, err := decodeJSONValue([]byte(*ctxJSON))
+		if err != nil {
+			return c.usageError("-context: not JSON: %v", err)
+		}
+		obj, isObj := v.(map[string]any)
+		if !isObj {
+			return c.usageError("-context: want a JSON object, got %s", *ctxJSON)
+		}
+		maps.Copy(m, obj)
+	}
+	for i, k := range attrs.keys {
+		m[k] = attrs.values[i]
+	}
+	rs, err := load(*config, *env)
+	if err != nil {
+		return c.fail(err)
+	}
+	ctx := experiment.ContextFor(*user).With(m)
+	resp := decideResponse{
+		UserKey:       *user,
+		Environment:   rs.Env(),
+		ConfigVersion: rs.Version(),
+		Assignments:   rs.Assignments(ctx),
+	}
+	if *explain {
+		resp.Explanations = explainAll(rs, ctx)
+	}
+	if *asJSON {
+		if err := c.writeJSON(resp); err != nil {
+			return c.fail(err)
+		}
+		return exitOK
+	}
+	writeEvalText(c.stdout, resp, *explain)
+	return exitOK
+}
+
+// flagGiven reports whether the flag was on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// explainAll explains every experiment, in Names order. Explain looks an
+// experiment up by key, so for a key that a snapshot repeats it describes
+// the first experiment with that key; the repeats say so.
+func explainAll(rs *experiment.Ruleset, ctx experiment.Context) []explanationJSON {
+	seen := map[string]bool{}
+	var out []explanationJSON
+	for _, name := range rs.Names() {
+		ex := rs.Explain(name, ctx)
+		e := explanationJSON{
+			Experiment: name, Variant: ex.Variant, On: ex.Reason.On(), Reason: string(ex.Reason),
+			Detail: ex.Detail, Targeted: ex.Targeted, Salt: ex.Salt,
+		}
+		if ex.Rule >= 0 {
+			e.Rule = &ex.Rule
+		}
+		if ex.Bucket >= 0 {
+			e.Bucket = &ex.Bucket
+		}
+		if seen[name] {
+			e.Repeats = true
+			e.Note = "the key repeats an earlier experiment's: this explains the first experiment with the key"
+		}
+		seen[name] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+func writeEvalText(w io.Writer, resp decideResponse, explain bool) {
+	env := strconv.Quote(resp.Environment)
+	if resp.Environment == "" {
+		env = "none"
+	}
+	fmt.Fprintf(w, "user %q, environment %s, config version %d\n", resp.UserKey, env, resp.ConfigVersion)
+	if len(resp.Assignments) == 0 {
+		fmt.Fprintln(w, "no assignments")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EXPERIMENT\tVARIANT\tIDS\tPAYLOAD")
+		for _, a := range resp.Assignments {
+			payload := "(none)"
+			if a.Payload != nil {
+				payload = string(a.Payload)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\n", a.ExperimentKey, a.VariantKey, a.ExperimentID, a.VariantID, payload)
+		}
+		tw.Flush()
+	}
+	if !explain {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tRESULT\tREASON\tWHY")
+	for _, e := range resp.Explanations {
+		result := "off"
+		if e.On {
+			result = e.Variant
+		}
+		why := e.Detail
+		if e.Rule != nil {
+			why += fmt.Sprintf("; targeting rule %d matched", *e.Rule)
+		}
+		if e.Repeats {
+			why = "[repeated key: explains the first] " + why
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Experiment, result, e.Reason, why)
+	}
+	tw.Flush()
+}

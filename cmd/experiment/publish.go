@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/inprocess/experiment"
+)
+
+// This file is render -format snapshot: a compiled config written as the
+// platform seed's published snapshot (SPEC 8).
+
+type snapshotDoc struct {
+	Version     int64          `json:"version"`
+	Environment string         `json:"environment"`
+	PublishedAt string         `json:"publishedAt"`
+	Experiments []snapshotExpt `json:"experiments"`
+}
+
+type snapshotExpt struct {
+	ID             string            `json:"id"`
+	Key            string            `json:"key"`
+	Salt           string            `json:"salt"`
+	AudienceRules  []snapshotRule    `json:"audienceRules"`
+	TargetingRules []snapshotRule    `json:"targetingRules"`
+	Variants       []snapshotVariant `json:"variants"`
+	Allocations    []snapshotAlloc   `json:"allocations"`
+}
+
+type snapshotRule struct {
+	Conditions []snapshotCondition `json:"conditions"`
+}
+
+type snapshotCondition struct {
+	Attribute string `json:"attribute"`
+	Operator  string `json:"operator"`
+	Value     any    `json:"value"`
+}
+
+type snapshotVariant struct {
+	ID      string          `json:"id"`
+	Key     string          `json:"key"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// snapshotAlloc is an allocation: the buckets rangeStart to rangeEnd,
+// both inclusive.
+type snapshotAlloc struct {
+	VariantID  string `json:"variantId"`
+	RangeStart int    `json:"rangeStart"`
+	RangeEnd   int    `json:"rangeEnd"`
+}
+
+// platformOperators are the operators the platform's decision service has.
+var platformOperators = map[string]bool{"eq": true, "neq": true, "in": true, "notIn": true, "contains": true, "gt": true, "lt": true}
+
+func renderSnapshot(c *cli, rs *experiment.Ruleset, env string, published time.Time) int {
+	doc := snapshotDoc{
+		Version:     rs.Version(),
+		Environment: env,
+		PublishedAt: published.UTC().Format(timeRFC3339Millis),
+		Experiments: []snapshotExpt{},
+	}
+	failed, omitted := 0, 0
+	infos := rs.Experiments()
+	for _, e := range infos {
+		if !e.Running {
+			// Explain says whether the status or a false value is why.
+			why := rs.Explain(e.Key, experiment.ContextFor("")).Detail
+			fmt.Fprintf(c.stderr, "experiment render: %s: omitted: %s; the platform publishes only running experiments\n", e.Key, why)
+			omitted++
+			continue
+		}
+		se, problems := snapshotExperiment(e, rs.GroupSalt())
+		if len(problems) > 0 {
+			fmt.Fprintf(c.stderr, "experiment render: %s: not written: %s\n", e.Key, strings.Join(problems, "; "))
+			failed++
+			continue
+		}
+		doc.Experiments = append(doc.Experiments, se)
+	}
+	if err := c.writeJSON(doc); err != nil {
+		return c.fail(err)
+	}
+	if failed > 0 {
+		fmt.Fprintf(c.stderr, "experiment render: %d of %d experiments could not be written as a snapshot (%d written, %d omitted as not running)\n",
+			failed, len(infos), len(doc.Experiments), omitted)
+		return exitFindings
+	}
+	return exitOK
+}
+
+// snapshotExperiment converts a running experiment, or says why it cannot
+// be: the platform has only bucket ranges of the experiment's own salt and
+// seven operators.
+func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshotExpt, []string) {
+	var problems []string
+	se := snapshotExpt{ID: e.ID, Key: e.Key, Salt: e.Salt, Variants: []snapshotVariant{}, Allocations: []snapshotAlloc{}}
+	rules := func(where string, rs []experiment.RuleInfo) []snapshotRule {
+		out := []snapshotRule{}
+		for i, r := range rs {
+			sr := snapshotRule{Conditions: []snapshotCondition{}}
+			for j, cond := range r.Conditions {
+				if !platformOperators[cond.Operator] {
+					problems = append(problems, fmt.Sprintf("%s[%d].conditions[%d] uses the operator %q, which the platform does not have (it has eq, neq, in, notIn, contains, gt, lt)", where, i, j, cond.Operator))
+				}
+				sr.Conditions = append(sr.Conditions, snapshotCondition{Attribute: cond.Attribute, Operator: cond.Operator, Value: cond.Value})
+			}
+			out = append(out, sr)
+		}
+		return out
+	}
+	audience := "audience"
+	if e.Audience != "" {
+		audience = fmt.Sprintf("audience %q", e.Audience)
+	}
+	se.AudienceRules = rules(audience, e.AudienceRules)
+	se.TargetingRules = rules("targeting", e.TargetingRules)
+
+	ids := map[string]string{}
+	for _, v := range e.Variants {
+		if other, dup := ids[v.ID]; dup {
+			problems = append(problems, fmt.Sprintf("variants %q and %q have the same id %q, and the platform finds a variant by id", other, v.Key, v.ID))
+		}
+		ids[v.ID] = v.Key
+		se.Variants = append(se.Variants, snapshotVariant{ID: v.ID, Key: v.Key, Payload: v.Payload})
+	}
+	for _, a := range e.Arms {
+		if a.Variant < 0 { // only in snapshots, which render does not read
+			continue
+		}
+		v := e.Variants[a.Variant]
+		add := func(r experiment.Range) {
+			if r.Start < r.End {
+				se.Allocations = append(se.Allocations, snapshotAlloc{VariantID: v.ID, RangeStart: r.Start, RangeEnd: r.End - 1})
+			}
+		}
+		if a.Everyone {
+			add(experiment.Range{Start: 0, End: experiment.Buckets})
+			continue
+		}
+		for _, r := range a.Ranges {
+			add(r)
+		}
+		for _, g := range a.Groups {
+			if g.Users > 0 {
+				problems = append(problems, fmt.Sprintf("variant %q uses group %q, which lists user ids", v.Key, g.Name))
+			}
+			if len(g.Ranges) == 0 {
+				continue
+			}
+			if e.Salt != groupSalt {
+				var rs []string
+				for _, r := range g.Ranges {
+					rs = append(rs, r.String())
+				}
+				problems = append(problems, fmt.Sprintf("variant %q uses group %q, whose percentages (%s) are buckets under the top-level salt %q, not the experiment's salt %q",
+					v.Key, g.Name, strings.Join(rs, ", "), groupSalt, e.Salt))
+				continue
+			}
+			for _, r := range g.Ranges {
+				add(r)
+			}
+		}
+	}
+	return se, problems
+}
