@@ -83,6 +83,9 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 	if len(e.audience) > 0 {
 		if i, why := e.audience.explain(&c); i < 0 {
 			ex.Reason, ex.Detail = ReasonAudience, fmt.Sprintf("audience %q did not match: %s", e.audName, why)
+			if e.audName == "" { // a snapshot's audienceRules
+				ex.Detail = "no audience rule matched: " + why
+			}
 			return ex
 		}
 	}
@@ -191,6 +194,9 @@ func (d *cond) describe(c *Context) string {
 }
 
 func (d *cond) opName() string {
+	if d.op == opFalse {
+		return d.opText
+	}
 	for name, o := range operators {
 		if o.op == d.op {
 			return name

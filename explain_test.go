@@ -149,3 +149,15 @@ func TestExperimentsRules(t *testing.T) {
 		t.Errorf("AudienceRules (-want +got):\n%s", diff)
 	}
 }
+
+func TestExplainSnapshotNames(t *testing.T) {
+	r := mustParse(t, `{"experiments": [{"id": "e", "key": "k", "audienceRules": [{"conditions": [{"attribute": "age", "operator": "gte", "value": 18}]}],
+		"variants": [{"id": "v", "key": "on"}], "allocations": [{"variantId": "v", "rangeStart": 0, "rangeEnd": 9999}]}]}`)
+	ex := r.Explain("k", ContextFor("u").With(map[string]any{"age": 30}))
+	if want := `no audience rule matched: rule 0: age gte 18 is false (age is 30)`; ex.Detail != want {
+		t.Errorf("Detail = %q; want %q", ex.Detail, want)
+	}
+	if op := r.Experiments()[0].AudienceRules[0].Conditions[0].Operator; op != "gte" {
+		t.Errorf("Operator = %q; want gte", op)
+	}
+}

@@ -266,7 +266,7 @@ func (p *parser) snapshotCondition(n *yaml.Node, path string) (cond, bool) {
 	if o, found := operators[opName]; found && o.platform {
 		d.op = o.op
 	} else {
-		d.op = opFalse
+		d.op, d.opText = opFalse, opName
 		p.warnf(resolve(n), path, "operator %q is not one of the platform's (eq, neq, in, notIn, contains, gt, lt): the condition is false for every user", opName)
 	}
 	return d, true

@@ -260,6 +260,7 @@ type cond struct {
 	ver      string         // semver ops: the value as a canonical "v..." version
 	never    bool           // the value makes the condition false for every user
 	platform bool           // from a snapshot: the platform's attribute lookup
+	opText   string         // for opFalse: the operator as written
 }
 
 // match evaluates the condition for c.

@@ -225,7 +225,7 @@ func TestPageSnapshot(t *testing.T) {
 		`<code>country eq (no value)</code>`,
 		// The root package does not keep the name of an operator the
 		// platform lacks (it is false for everyone; Warnings names it).
-		`<code>age (unknown operator) &#34;.*&#34;</code>`,
+		`<code>age matches &#34;.*&#34;</code>`,
 		`An earlier experiment has the same key`,
 		`<code class="payload">null</code>`,    // a null payload
 		`<span class="none">no payload</span>`, // an absent one
