@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -298,4 +299,77 @@ func BenchmarkVariantForExposed(b *testing.B) {
 	for b.Loop() {
 		sink.b = r.VariantFor("flag-0042", c)
 	}
+}
+
+// shortForm is a config of n short-form experiments, each a 50% rollout.
+func shortForm(n int) []byte {
+	var b strings.Builder
+	b.WriteString("experiments:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  flag-%05d: 50%%\n", i)
+	}
+	return []byte(b.String())
+}
+
+// TestRetainedMemory measures the heap a parsed config keeps per
+// short-form experiment (issue 7: at most 1 KiB), from runtime.MemStats
+// after a GC before and after Parse, with the Ruleset still reachable.
+func TestRetainedMemory(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("needs a quiet heap: not under -race or -short")
+	}
+	const n = 10000
+	data := shortForm(n)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perExp := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+	t.Logf("retained %.0f bytes per short-form experiment (%d experiments, HeapAlloc %d -> %d)", perExp, n, before.HeapAlloc, after.HeapAlloc)
+	if perExp > 1024 {
+		t.Errorf("retained %.0f bytes per experiment; want at most 1024", perExp)
+	}
+	runtime.KeepAlive(r)
+}
+
+// BenchmarkLiveReloading is BenchmarkLiveVariantForParallel while the
+// config is reloaded 100 times a second: each Reload fetches, parses and
+// validates the 100-experiment config and swaps it in.
+func BenchmarkLiveReloading(b *testing.B) {
+	live := benchLive(b, 100)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	reloads := 0
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if err := live.Reload(context.Background()); err != nil {
+					panic(err)
+				}
+				reloads++
+			}
+		}
+	}()
+	b.RunParallel(func(pb *testing.PB) {
+		c := ContextFor("user-12345678")
+		var on bool
+		for pb.Next() {
+			on = live.VariantFor("flag-0042", c)
+		}
+		_ = on
+	})
+	close(stop)
+	<-done
+	b.ReportMetric(float64(reloads)/b.Elapsed().Seconds(), "reloads/s")
 }

@@ -14,31 +14,29 @@ const Buckets = 10000
 //
 // This is the platform seed's bucket function, so both compute the same
 // bucket for the same user and salt. Empty strings are valid inputs.
-// Bucket allocates nothing when len(userID)+len(salt) < 255 and is safe for
-// concurrent use.
+// Bucket allocates nothing and is safe for concurrent use.
 func Bucket(userID, salt string) int {
 	return int(hash32(userID, salt) % Buckets)
 }
 
-// hashBufSize is the stack buffer used to build userID + ":" + salt without
-// allocating; longer inputs are streamed through a heap digest.
-const hashBufSize = 256
+// hashBufSize is the stack buffer in which hash32 builds userID:salt for
+// github.com/twmb/murmur3; longer inputs are hashed by the resumable state
+// of hash.go instead, which needs no buffer.
+const hashBufSize = 64
 
 // hash32 returns MurmurHash3 x86_32 (seed 0) of userID + ":" + salt.
 func hash32(userID, salt string) uint32 {
 	n := len(userID) + 1 + len(salt)
-	if n <= hashBufSize {
-		var buf [hashBufSize]byte
-		i := copy(buf[:], userID)
-		buf[i] = ':'
-		copy(buf[i+1:], salt)
-		return murmur3.Sum32(buf[:n])
+	if n > hashBufSize {
+		m := userHash(userID)
+		m.writeString(salt)
+		return m.sum()
 	}
-	h := murmur3.New32()
-	h.Write([]byte(userID))
-	h.Write([]byte{':'})
-	h.Write([]byte(salt))
-	return h.Sum32()
+	var buf [hashBufSize]byte
+	i := copy(buf[:], userID)
+	buf[i] = ':'
+	copy(buf[i+1:], salt)
+	return murmur3.Sum32(buf[:n])
 }
 
 // span is the half-open bucket interval [lo, hi), 0 <= lo <= hi <= 10000.

@@ -1066,8 +1066,15 @@ func (p *parser) value(n *yaml.Node, path string) value {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		v := value{kind: kOther, isList: true, list: make([]value, len(n.Content))}
+		strs := make([]string, 0, len(n.Content))
 		for i, c := range n.Content {
 			v.list[i] = p.value(c, indexPath(path, i))
+			if v.list[i].kind == kString {
+				strs = append(strs, v.list[i].s)
+			}
+		}
+		if len(strs) == len(v.list) && len(strs) > 0 {
+			v.strs = strs
 		}
 		return v
 	case yaml.MappingNode:

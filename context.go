@@ -15,12 +15,16 @@ type Context struct {
 	userID string
 	attrs  map[string]any
 	req    *request // set by Middleware: the request's pinned ruleset, QA overrides, exposures seen
+	prefix murmur   // MurmurHash3 of "userID:", when hashed (see hash.go)
+	hashed bool
 }
 
 // ContextFor returns the Context for the user with the given id, without
-// attributes. It allocates nothing.
+// attributes. It hashes the user's part of every bucket input once, so
+// that each evaluation hashes only the experiment's salt; it allocates
+// nothing.
 func ContextFor(userID string) Context {
-	return Context{userID: userID}
+	return Context{userID: userID, prefix: userHash(userID), hashed: true}
 }
 
 // With returns a copy of c with attrs added to its targeting attributes; a

@@ -116,7 +116,7 @@ func (r *Ruleset) explainArms(e *experiment, c *Context, ex *Explanation) (int, 
 	groupBucket := -1
 	bucket := func() int {
 		if ex.Bucket < 0 {
-			ex.Bucket = Bucket(c.userID, e.salt)
+			ex.Bucket = c.bucket(e.salt)
 		}
 		return ex.Bucket
 	}
@@ -136,7 +136,7 @@ func (r *Ruleset) explainArms(e *experiment, c *Context, ex *Explanation) (int, 
 			}
 			if len(g.spans) > 0 {
 				if groupBucket < 0 {
-					groupBucket = Bucket(c.userID, r.groupSalt)
+					groupBucket = c.bucket(r.groupSalt)
 				}
 				for _, s := range g.spans {
 					if s.contains(groupBucket) {

@@ -56,7 +56,7 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 			}
 			if len(g.spans) > 0 {
 				if groupBucket < 0 {
-					groupBucket = Bucket(c.userID, r.groupSalt)
+					groupBucket = c.bucket(r.groupSalt)
 				}
 				for _, s := range g.spans {
 					if s.contains(groupBucket) {
@@ -67,7 +67,7 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 		}
 		if len(a.spans) > 0 {
 			if expBucket < 0 {
-				expBucket = Bucket(c.userID, e.salt)
+				expBucket = c.bucket(e.salt)
 			}
 			for _, s := range a.spans {
 				if s.contains(expBucket) {

@@ -130,6 +130,7 @@ type value struct {
 	b      bool
 	list   []value // the elements, when the config value is a list
 	isList bool
+	strs   []string // the elements, when they are all strings: in's fast path
 }
 
 // doubles returns v with every number a float64, as JavaScript reads JSON:
@@ -295,6 +296,9 @@ func (d *cond) match(c *Context) bool {
 	}
 	switch d.op {
 	case opEq:
+		if s, ok := attr.(string); ok && d.val.kind == kString {
+			return s == d.val.s
+		}
 		return d.val.equal(attr)
 	case opIn:
 		return d.val.isList && d.val.inList(attr)
@@ -348,6 +352,14 @@ func (d *cond) match(c *Context) bool {
 
 // inList reports whether attr equals an element of v's list.
 func (v *value) inList(attr any) bool {
+	if s, ok := attr.(string); ok && v.strs != nil {
+		for _, x := range v.strs {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
 	k, s, n, b := attrKind(attr)
 	for i := range v.list {
 		if v.list[i].equalKind(k, s, n, b) {
