@@ -909,8 +909,17 @@ func formatHundredths(v uint16) string {
 	return s
 }
 
-// rules compiles a rule list (SPEC 5). A null node is an empty list.
+// rules compiles a config's rule list (SPEC 5). A null node is an empty
+// list.
 func (p *parser) rules(n *yaml.Node, path string) rules {
+	return p.ruleList(n, path, false)
+}
+
+// ruleList compiles a rule list: a config's (SPEC 5), or with snapshot
+// the platform's audienceRules or targetingRules (SPEC 8), whose unknown
+// keys are ignored with a warning rather than rejected and whose
+// conditions follow the platform. A null node is an empty list.
+func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 	n = resolve(n)
 	if isNull(n) {
 		return nil
@@ -918,6 +927,10 @@ func (p *parser) rules(n *yaml.Node, path string) rules {
 	if n.Kind != yaml.SequenceNode {
 		p.errorf(n, path, ErrInvalidValue, "expected a list of rules ({conditions: [...]}), found %s", describe(n))
 		return nil
+	}
+	condition := p.condition
+	if snapshot {
+		condition = p.snapshotCondition
 	}
 	out := make(rules, 0, len(n.Content))
 	for i, rn := range n.Content {
@@ -928,8 +941,14 @@ func (p *parser) rules(n *yaml.Node, path string) rules {
 		}
 		conds := []cond{}
 		for _, f := range fields {
-			if f.key != "conditions" {
-				p.errorf(f.k, joinPath(rp, f.key), ErrUnknownKey, "unknown key %q in a rule; expected conditions", f.key)
+			fp := joinPath(rp, f.key)
+			switch {
+			case f.key == "conditions":
+			case snapshot:
+				p.warnf(f.k, fp, "key %q is not part of a published rule; it is ignored", f.key)
+				continue
+			default:
+				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a rule; expected conditions", f.key)
 				continue
 			}
 			cn := resolve(f.v)
@@ -937,11 +956,11 @@ func (p *parser) rules(n *yaml.Node, path string) rules {
 				continue
 			}
 			if cn.Kind != yaml.SequenceNode {
-				p.errorf(cn, joinPath(rp, f.key), ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
+				p.errorf(cn, fp, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
 				continue
 			}
 			for j, c := range cn.Content {
-				if d, ok := p.condition(c, indexPath(joinPath(rp, f.key), j)); ok {
+				if d, ok := condition(c, indexPath(fp, j)); ok {
 					conds = append(conds, d)
 				}
 			}

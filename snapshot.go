@@ -79,9 +79,9 @@ func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
 		case "salt":
 			e.salt = p.jsString(f.v, fp)
 		case "audienceRules":
-			e.audience = p.snapshotRules(f.v, fp)
+			e.audience = p.ruleList(f.v, fp, true)
 		case "targetingRules":
-			e.targeting = p.snapshotRules(f.v, fp)
+			e.targeting = p.ruleList(f.v, fp, true)
 		case "variants":
 			p.snapshotVariants(e, f.v, fp)
 		case "allocations":
@@ -130,6 +130,10 @@ func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
 		}
 		if !hasKey || !hasID {
 			p.errorf(resolve(vn), vp, ErrMissingKey, "a published variant needs an id and a key")
+			continue
+		}
+		if v.key == "" { // the platform requires one; Feature could not tell it from off
+			p.errorf(resolve(vn), joinPath(vp, "key"), ErrInvalidValue, "a variant key must not be empty")
 			continue
 		}
 		e.variants = append(e.variants, v)
@@ -192,51 +196,9 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 	}
 }
 
-// snapshotRules compiles audienceRules or targetingRules with the
-// platform's semantics: its seven operators, any other operator false, a
-// missing value JavaScript's undefined. Absent or null means no rules.
-func (p *parser) snapshotRules(n *yaml.Node, path string) rules {
-	n = resolve(n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, path, ErrInvalidValue, "expected a list of rules, found %s", describe(n))
-		return nil
-	}
-	out := make(rules, 0, len(n.Content))
-	for i, rn := range n.Content {
-		rp := indexPath(path, i)
-		fields, ok := p.mapping(rn, rp, false)
-		if !ok {
-			continue
-		}
-		conds := []cond{}
-		for _, f := range fields {
-			fp := joinPath(rp, f.key)
-			if f.key != "conditions" {
-				p.warnf(f.k, fp, "key %q is not part of a published rule; it is ignored", f.key)
-				continue
-			}
-			cn := resolve(f.v)
-			if isNull(cn) {
-				continue
-			}
-			if cn.Kind != yaml.SequenceNode {
-				p.errorf(cn, fp, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
-				continue
-			}
-			for j, c := range cn.Content {
-				if d, ok := p.snapshotCondition(c, indexPath(fp, j)); ok {
-					conds = append(conds, d)
-				}
-			}
-		}
-		out = append(out, conds)
-	}
-	return out
-}
-
+// snapshotCondition compiles a published condition with the platform's
+// semantics: its seven operators, any other operator false, a missing
+// value JavaScript's undefined.
 func (p *parser) snapshotCondition(n *yaml.Node, path string) (cond, bool) {
 	fields, ok := p.mapping(n, path, false)
 	if !ok {
