@@ -96,7 +96,12 @@ func (r *Ruleset) VariantFor(name string, c Context) bool {
 	if !ok {
 		return false
 	}
-	v := r.assign(f.exp, &c)
+	gb, v := -1, 0
+	if r.plain(&c) {
+		v = r.choose(f.exp, &c, &gb)
+	} else {
+		v = r.assign(f.exp, &c, &gb)
+	}
 	return v >= 0 && (f.variant < 0 || f.variant == v)
 }
 
@@ -129,7 +134,12 @@ func (r *Ruleset) variantOf(name string, c *Context) *variant {
 	if !ok {
 		return nil
 	}
-	v := r.assign(f.exp, c)
+	gb, v := -1, 0
+	if r.plain(c) {
+		v = r.choose(f.exp, c, &gb)
+	} else {
+		v = r.assign(f.exp, c, &gb)
+	}
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
 		return nil
 	}
@@ -160,9 +170,13 @@ func (r *Ruleset) Assignments(c Context) []Assignment {
 	if len(r.exps) > len(idx) {
 		return r.AppendAssignments(make([]Assignment, 0, len(r.exps)), c)
 	}
-	n := 0
+	n, gb, plain := 0, -1, r.plain(&c)
 	for i, e := range r.exps {
-		idx[i] = int16(r.assign(e, &c))
+		if plain {
+			idx[i] = int16(r.choose(e, &c, &gb))
+		} else {
+			idx[i] = int16(r.assign(e, &c, &gb))
+		}
 		if idx[i] >= 0 {
 			n++
 		}
@@ -186,8 +200,15 @@ func (r *Ruleset) AppendAssignments(dst []Assignment, c Context) []Assignment {
 	if r == nil {
 		return dst
 	}
+	gb, plain := -1, r.plain(&c)
 	for _, e := range r.exps {
-		if v := r.assign(e, &c); v >= 0 {
+		var v int
+		if plain {
+			v = r.choose(e, &c, &gb)
+		} else {
+			v = r.assign(e, &c, &gb)
+		}
+		if v >= 0 {
 			dst = append(dst, e.assignment(v))
 		}
 	}

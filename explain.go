@@ -63,7 +63,8 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 	e := f.exp
 	ex.Experiment, ex.Salt = e.key, e.salt
 	if c.req != nil && c.req.forced != nil {
-		if v := r.forcedOrChosen(e, &c); v >= 0 && c.req.forced[e.key] == e.variants[v].key {
+		gb := -1
+		if v := r.forcedOrChosen(e, &c, &gb); v >= 0 && c.req.forced[e.key] == e.variants[v].key {
 			ex.Variant, ex.Reason, ex.Detail = e.variants[v].key, ReasonForced, "a QA override forces the variant"
 			if f.variant >= 0 && f.variant != v {
 				ex.Variant, ex.Reason = "", ReasonOtherVariant

@@ -64,8 +64,9 @@ type WatchOptions struct {
 // for concurrent use. The zero Live, like a nil *Live, has no config: every
 // evaluation is off.
 type Live struct {
-	cur      atomic.Pointer[Ruleset]
-	override atomic.Pointer[Ruleset] // Override's; wins over cur while set
+	cur      atomic.Pointer[Ruleset] // what evaluation reads: loaded, or overridden
+	loaded   *Ruleset                // the newest config installed by Watch or Reload; mu
+	override *Ruleset                // Override's, nil for none; mu
 	src      Source
 	name     string
 	opts     WatchOptions
@@ -117,8 +118,9 @@ func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
 		if l.opts.Fallback == nil {
 			return nil, err
 		}
-		l.cur.Store(l.opts.Fallback)
 		l.mu.Lock()
+		l.loaded = l.opts.Fallback
+		l.serve()
 		l.status.Version, l.status.Env, l.status.Fallback = l.opts.Fallback.Version(), l.opts.Fallback.Env(), true
 		l.mu.Unlock()
 		l.log.Warn("experiment: serving the fallback config", "source", l.name, "version", l.opts.Fallback.Version())
@@ -200,7 +202,9 @@ func (l *Live) Reload(ctx context.Context) error {
 	if err != nil {
 		return l.fail(err)
 	}
-	old := l.cur.Swap(r)
+	old := l.loaded
+	l.loaded = r
+	l.serve()
 	l.status = Status{Source: l.name, Version: r.Version(), Env: r.Env(), LoadedAt: time.Now()}
 	l.log.Info("experiment: config updated", "source", l.name, "old_version", old.Version(), "new_version", r.Version(), "experiments", len(r.exps))
 	if l.opts.OnUpdate != nil {
@@ -212,7 +216,7 @@ func (l *Live) Reload(ctx context.Context) error {
 // fail records and reports a failed reload; l.mu is held.
 func (l *Live) fail(err error) error {
 	l.status.LastError, l.status.LastErrorAt = err, time.Now()
-	l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", l.cur.Load().Version(), "error", err)
+	l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", l.loaded.Version(), "error", err)
 	if l.opts.OnError != nil {
 		l.opts.OnError(err)
 	}
@@ -236,9 +240,6 @@ func (l *Live) Ruleset() *Ruleset {
 	if l == nil {
 		return nil
 	}
-	if o := l.override.Load(); o != nil {
-		return o
-	}
 	return l.cur.Load()
 }
 
@@ -248,8 +249,27 @@ func (l *Live) Ruleset() *Ruleset {
 // meant for tests (see the experimenttest package) and emergencies; Status
 // still describes the loaded config.
 func (l *Live) Override(rs *Ruleset) (restore func()) {
-	prev := l.override.Swap(rs)
-	return func() { l.override.Store(prev) }
+	l.mu.Lock()
+	prev := l.override
+	l.override = rs
+	l.serve()
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		l.override = prev
+		l.serve()
+		l.mu.Unlock()
+	}
+}
+
+// serve publishes what evaluation reads: the override if there is one,
+// else the loaded config. l.mu is held.
+func (l *Live) serve() {
+	if l.override != nil {
+		l.cur.Store(l.override)
+	} else {
+		l.cur.Store(l.loaded)
+	}
 }
 
 // VariantFor is Ruleset.VariantFor on the current config.

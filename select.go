@@ -1,14 +1,20 @@
 package experiment
 
+// plain reports whether evaluating for c is choose alone: no QA override
+// in c and no exposure hook. The public methods then call choose directly
+// and pay nothing for those features; otherwise they call assign.
+func (r *Ruleset) plain(c *Context) bool { return c.req == nil && r.exposed == nil }
+
 // assign is choose as the public methods see it: a QA override carried by
-// c (see QA) comes first, and the exposure hook hears of an assignment.
-// With neither, it costs two nil checks over choose.
-func (r *Ruleset) assign(e *experiment, c *Context) int {
+// c (see QA) comes first, and the exposure hook hears of an assignment. gb
+// caches the user's group bucket across the experiments of one call (-1:
+// not yet computed).
+func (r *Ruleset) assign(e *experiment, c *Context, gb *int) int {
 	var v int
 	if c.req != nil && c.req.forced != nil {
-		v = r.forcedOrChosen(e, c)
+		v = r.forcedOrChosen(e, c, gb)
 	} else {
-		v = r.choose(e, c)
+		v = r.choose(e, c, gb)
 	}
 	if v >= 0 && r.exposed != nil {
 		r.expose(e, v, c)
@@ -18,7 +24,7 @@ func (r *Ruleset) assign(e *experiment, c *Context) int {
 
 // forcedOrChosen is the variant a QA override forces, if it names one of
 // e's variants, else choose's.
-func (r *Ruleset) forcedOrChosen(e *experiment, c *Context) int {
+func (r *Ruleset) forcedOrChosen(e *experiment, c *Context, gb *int) int {
 	if key, ok := c.req.forced[e.key]; ok {
 		for i := range e.variants {
 			if e.variants[i].key == key {
@@ -26,7 +32,7 @@ func (r *Ruleset) forcedOrChosen(e *experiment, c *Context) int {
 			}
 		}
 	}
-	return r.choose(e, c)
+	return r.choose(e, c, gb)
 }
 
 // choose returns the index of the variant of e the user in c is assigned,
@@ -34,7 +40,7 @@ func (r *Ruleset) forcedOrChosen(e *experiment, c *Context) int {
 // audience, targeting, then the arms in order, the first whose allocation
 // matches deciding (in a snapshot, possibly for no variant). Each bucket is hashed at most once, and only
 // when a percentage needs it.
-func (r *Ruleset) choose(e *experiment, c *Context) int {
+func (r *Ruleset) choose(e *experiment, c *Context, gb *int) int {
 	if !e.running {
 		return -1
 	}
@@ -44,7 +50,7 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 	if !e.targeting.match(c) {
 		return -1
 	}
-	expBucket, groupBucket := -1, -1
+	expBucket := -1
 	for i := range e.arms {
 		a := &e.arms[i].alloc
 		if a.everyone {
@@ -55,11 +61,11 @@ func (r *Ruleset) choose(e *experiment, c *Context) int {
 				return e.arms[i].variant
 			}
 			if len(g.spans) > 0 {
-				if groupBucket < 0 {
-					groupBucket = c.bucket(r.groupSalt)
+				if *gb < 0 {
+					*gb = c.bucket(r.groupSalt)
 				}
 				for _, s := range g.spans {
-					if s.contains(groupBucket) {
+					if s.contains(*gb) {
 						return e.arms[i].variant
 					}
 				}
