@@ -47,11 +47,17 @@ func (c Context) With(attrs map[string]any) Context {
 		c.attrs = attrs
 		return c
 	}
-	merged := make(map[string]any, len(c.attrs)+len(attrs))
-	maps.Copy(merged, c.attrs)
-	maps.Copy(merged, attrs)
-	c.attrs = merged
+	c.attrs = merge(c.attrs, attrs)
 	return c
+}
+
+// merge returns a new map with a's entries, then b's. It is out of line so
+// that With stays cheap enough to inline.
+func merge(a, b map[string]any) map[string]any {
+	m := make(map[string]any, len(a)+len(b))
+	maps.Copy(m, a)
+	maps.Copy(m, b)
+	return m
 }
 
 // Ruleset returns the ruleset Middleware pinned for the request c was
