@@ -216,6 +216,7 @@ func TestAllocs(t *testing.T) {
 		{"ContextFor", 0, func() { sink.c = ContextFor("user-12345678") }},
 		{"ContextFor.With", 0, func() { sink.c = ContextFor("user-12345678").With(attrs) }},
 		{"Bucket", 0, func() { sink.n = Bucket("user-12345678", "some-salt") }},
+		{"Handle.VariantFor", 0, func() { sink.b = r.Lookup("flag-0042").VariantFor(c) }},
 		{"AppendAssignments with room", 0, func() { sink.a = r.AppendAssignments(dst[:0], c) }},
 		{"Assignments", 1, func() { sink.a = r.Assignments(c) }},
 		{"Assignments of 150", 1, func() { sink.a = mustParseCached(t, 150).Assignments(c) }},
@@ -372,4 +373,14 @@ func BenchmarkLiveReloading(b *testing.B) {
 	close(stop)
 	<-done
 	b.ReportMetric(float64(reloads)/b.Elapsed().Seconds(), "reloads/s")
+}
+
+// BenchmarkHandleVariantFor is BenchmarkVariantFor through a Handle
+// resolved once: no map lookup per call.
+func BenchmarkHandleVariantFor(b *testing.B) {
+	h := benchRuleset(b, 100).Lookup("flag-0042")
+	c := ContextFor("user-12345678")
+	for b.Loop() {
+		sink.b = h.VariantFor(c)
+	}
 }

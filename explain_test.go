@@ -161,3 +161,36 @@ func TestExplainSnapshotNames(t *testing.T) {
 		t.Errorf("Operator = %q; want gte", op)
 	}
 }
+
+// TestHandleAgrees checks that a Handle answers as the name-based methods
+// do, for every experiment and "exp/variant" name of three configs.
+func TestHandleAgrees(t *testing.T) {
+	for _, file := range []string{"testdata/seed.yaml", "testdata/assign/longform.yaml", "testdata/snapshots/quirks.json"} {
+		r, err := Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := append(r.Names(), "nope", "featureThree/nope")
+		for _, e := range r.Experiments() {
+			for _, v := range e.Variants {
+				names = append(names, e.Key+"/"+v.Key)
+			}
+		}
+		for _, name := range names {
+			h := r.Lookup(name)
+			if _, found := r.lookup(name); h.Found() != found {
+				t.Errorf("%s %s: Found = %v", file, name, h.Found())
+			}
+			for i := range 200 {
+				c := ContextFor(fmt.Sprint("u", i)).With(map[string]any{"country": "US", "plan": "pro"})
+				if h.VariantFor(c) != r.VariantFor(name, c) || h.Feature(c) != r.Feature(name, c) || string(h.Payload(c)) != string(r.Payload(name, c)) {
+					t.Fatalf("%s %s user %d: the Handle disagrees with the Ruleset", file, name, i)
+				}
+			}
+		}
+	}
+	var zero Handle
+	if zero.VariantFor(ContextFor("u")) || zero.Found() {
+		t.Error("the zero Handle must be off")
+	}
+}
