@@ -88,6 +88,7 @@ var sdks = []struct {
 	open func(testing.TB) sdk
 }{
 	{"experiment", openExperiment},
+	{"experiment-handle", openExperimentHandle},
 	{"growthbook", openGrowthBook},
 	{"goff", openGoff},
 	{"unleash", openUnleash},
