@@ -12,9 +12,10 @@ import (
 
 // TestSnapshotParity evaluates testdata/snapshots/quirks.json, a published
 // snapshot built to hit every quirk of SPEC 8, for users and contexts whose
-// decide responses were computed by the platform's decision logic (its
-// TypeScript assigner, evaluator and murmurhash 2.0.1, run under Node; see
-// testdata/snapshots/README.md). Each response must match field for field.
+// decide responses were computed under Node by a reference written from the
+// platform's decision code (its assigner and evaluator, with the npm
+// murmurhash 2.0.1 it uses; see testdata/snapshots/README.md), not by this
+// library. Each response must match field for field.
 func TestSnapshotParity(t *testing.T) {
 	r, err := Load("testdata/snapshots/quirks.json")
 	if err != nil {
