@@ -92,17 +92,8 @@ func (r *Ruleset) lookup(name string) (ref, bool) {
 // experiment name, or, when name is "exp/variant", that variant. A name
 // that matches no experiment is off. It allocates nothing.
 func (r *Ruleset) VariantFor(name string, c Context) bool {
-	f, ok := r.lookup(name)
-	if !ok {
-		return false
-	}
-	gb, v := -1, 0
-	if r.plain(&c) {
-		v = r.choose(f.exp, &c, &gb)
-	} else {
-		v = r.assign(f.exp, &c, &gb)
-	}
-	return v >= 0 && (f.variant < 0 || f.variant == v)
+	f, _ := r.lookup(name)
+	return r.pick(f, &c) >= 0
 }
 
 // Feature returns the name of the variant the user in c is assigned in the
@@ -130,9 +121,20 @@ func (r *Ruleset) Payload(name string, c Context) json.RawMessage {
 
 // variantOf returns the variant the user is assigned under name, or nil.
 func (r *Ruleset) variantOf(name string, c *Context) *variant {
-	f, ok := r.lookup(name)
-	if !ok {
-		return nil
+	f, _ := r.lookup(name)
+	if v := r.pick(f, c); v >= 0 {
+		return &f.exp.variants[v]
+	}
+	return nil
+}
+
+// pick returns the index of the variant the user in c gets under the
+// resolved name f, or -1: off, no experiment (f.exp nil), or, for
+// "exp/variant", another variant. Every evaluation by name or Handle ends
+// here.
+func (r *Ruleset) pick(f ref, c *Context) int {
+	if f.exp == nil {
+		return -1
 	}
 	gb, v := -1, 0
 	if r.plain(c) {
@@ -141,9 +143,9 @@ func (r *Ruleset) variantOf(name string, c *Context) *variant {
 		v = r.assign(f.exp, c, &gb)
 	}
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
-		return nil
+		return -1
 	}
-	return &f.exp.variants[v]
+	return v
 }
 
 // Assignment is one experiment a user is assigned, as in the platform
@@ -238,11 +240,18 @@ func (e *experiment) assignment(v int) Assignment {
 // {{if variantFor "inviteFriends" .}} or {{feature "buttonColor" .}}.
 // payload decodes on each call and so allocates.
 func (r *Ruleset) FuncMap() template.FuncMap {
+	return funcMap(func(Context) *Ruleset { return r })
+}
+
+// funcMap builds the template functions over the ruleset rules gives for
+// each call's Context: fixed (Ruleset.FuncMap), the current one
+// (Live.FuncMap), or the request's pinned one (TemplateFuncs).
+func funcMap(rules func(Context) *Ruleset) template.FuncMap {
 	return template.FuncMap{
-		"variantFor": r.VariantFor,
-		"feature":    r.Feature,
+		"variantFor": func(name string, c Context) bool { return rules(c).VariantFor(name, c) },
+		"feature":    func(name string, c Context) string { return rules(c).Feature(name, c) },
 		"payload": func(name string, c Context) (any, error) {
-			return decodePayload(r.Payload(name, c))
+			return decodePayload(rules(c).Payload(name, c))
 		},
 	}
 }

@@ -27,21 +27,7 @@ func (r *Ruleset) Lookup(name string) Handle {
 func (h Handle) Found() bool { return h.f.exp != nil }
 
 // variant returns the index of the variant h gives the user, or -1.
-func (h Handle) variant(c *Context) int {
-	if h.f.exp == nil {
-		return -1
-	}
-	gb, v := -1, 0
-	if h.r.plain(c) {
-		v = h.r.choose(h.f.exp, c, &gb)
-	} else {
-		v = h.r.assign(h.f.exp, c, &gb)
-	}
-	if v < 0 || (h.f.variant >= 0 && h.f.variant != v) {
-		return -1
-	}
-	return v
-}
+func (h Handle) variant(c *Context) int { return h.r.pick(h.f, c) }
 
 // VariantFor is Ruleset.VariantFor for the looked-up name.
 func (h Handle) VariantFor(c Context) bool { return h.variant(&c) >= 0 }

@@ -304,13 +304,7 @@ func (l *Live) AppendAssignments(dst []Assignment, c Context) []Assignment {
 // FuncMap is Ruleset.FuncMap with each call on the config current at that
 // call. To render a page against one config, use Ruleset().FuncMap().
 func (l *Live) FuncMap() template.FuncMap {
-	return template.FuncMap{
-		"variantFor": l.VariantFor,
-		"feature":    l.Feature,
-		"payload": func(name string, c Context) (any, error) {
-			return decodePayload(l.Payload(name, c))
-		},
-	}
+	return funcMap(func(Context) *Ruleset { return l.Ruleset() })
 }
 
 // Env is Ruleset.Env of the current config.

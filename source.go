@@ -147,20 +147,25 @@ type HTTPOptions struct {
 // body over MaxBytes are errors; the ETag is only remembered from a complete
 // 200 response. opts may be nil.
 func HTTPSource(url string, opts *HTTPOptions) Source {
-	s := &httpSource{url: url}
+	return &httpSource{url: url, opts: httpDefaults(opts)}
+}
+
+// httpDefaults returns opts (nil for none) with its defaults filled in.
+func httpDefaults(opts *HTTPOptions) HTTPOptions {
+	var o HTTPOptions
 	if opts != nil {
-		s.opts = *opts
+		o = *opts
 	}
-	if s.opts.Client == nil {
-		s.opts.Client = &http.Client{}
+	if o.Client == nil {
+		o.Client = &http.Client{}
 	}
-	if s.opts.Timeout <= 0 {
-		s.opts.Timeout = 10 * time.Second
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
 	}
-	if s.opts.MaxBytes <= 0 {
-		s.opts.MaxBytes = MaxConfigSize
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = MaxConfigSize
 	}
-	return s
+	return o
 }
 
 type httpSource struct {
@@ -247,9 +252,7 @@ func (o *HTTPOptions) get(ctx context.Context, url string, extra http.Header, li
 // ErrNotModified, so a stale latest.json is fetched again on the next poll.
 // opts may be nil; MaxBytes caps the snapshot.
 func SnapshotSource(dirURL string, opts *HTTPOptions) Source {
-	h := HTTPSource(dirURL, opts).(*httpSource)
-	dir := strings.TrimSuffix(dirURL, "/") + "/"
-	return &snapshotSource{opts: h.opts, dir: dir}
+	return &snapshotSource{opts: httpDefaults(opts), dir: strings.TrimSuffix(dirURL, "/") + "/"}
 }
 
 type snapshotSource struct {

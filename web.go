@@ -159,11 +159,5 @@ func FromRequest(r *http.Request) (*Ruleset, Context) {
 // .Exp}}. A Context without a pinned ruleset is off everywhere. Use
 // Ruleset.FuncMap instead to bind the functions to one ruleset.
 func TemplateFuncs() template.FuncMap {
-	return template.FuncMap{
-		"variantFor": func(name string, c Context) bool { return c.Ruleset().VariantFor(name, c) },
-		"feature":    func(name string, c Context) string { return c.Ruleset().Feature(name, c) },
-		"payload": func(name string, c Context) (any, error) {
-			return decodePayload(c.Ruleset().Payload(name, c))
-		},
-	}
+	return funcMap(Context.Ruleset)
 }
