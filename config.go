@@ -89,7 +89,12 @@ func Check(data []byte, opts ...Option) ([]*ConfigError, []Warning) {
 	p := &parser{file: o.name, budget: maxNodes}
 	p.parse(data, &o)
 	_ = p.err() // sorts
-	return p.errs, p.sortedWarnings()
+	errs, warns := p.errs, p.sortedWarnings()
+	if p.droppedErrs > 0 {
+		errs = append(errs, &ConfigError{File: p.file, Err: p.droppedKind,
+			Msg: fmt.Sprintf("and %d more errors, not shown (at most %d are reported)", p.droppedErrs, maxErrors)})
+	}
+	return errs, warns
 }
 
 // Load reads the config file at path and parses it as Parse does. Errors
@@ -129,6 +134,16 @@ type parser struct {
 	budget int // nodes left to visit in values and payloads
 	depth  int // nesting of the value or payload being converted
 
+	// Errors and warnings beyond maxErrors and maxWarnings are counted,
+	// not kept, so that a config with millions of problems costs no more
+	// than reading it.
+	droppedErrs  int
+	droppedKind  error // the kind of the first dropped error
+	droppedWarns int
+	warnNote     bool // the "and N more warnings" note is appended
+
+	regexps map[string]*regexp.Regexp // compiled matches patterns, by source
+
 	groups    map[string]*group
 	groupDefs []definition
 	audiences map[string]rules
@@ -155,7 +170,21 @@ type namedExperiment struct {
 	node *yaml.Node
 }
 
+// maxErrors and maxWarnings bound the errors and warnings one Parse or
+// Check collects; the rest are counted (see Check).
+const (
+	maxErrors   = 100
+	maxWarnings = 1000
+)
+
 func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, args ...any) {
+	if len(p.errs) >= maxErrors {
+		if p.droppedErrs == 0 {
+			p.droppedKind = kind
+		}
+		p.droppedErrs++
+		return
+	}
 	e := &ConfigError{File: p.file, Path: path, Err: kind, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
@@ -164,6 +193,10 @@ func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, ar
 }
 
 func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
+	if len(p.warns) >= maxWarnings {
+		p.droppedWarns++
+		return
+	}
 	w := Warning{File: p.file, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		w.Line, w.Column = n.Line, n.Column
@@ -243,6 +276,9 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 	}
 	if len(root.Content) == 0 {
 		p.errorf(nil, "", ErrSyntax, "the config is empty; expected a map with experiments")
+		return nil
+	}
+	if !p.withinExpansion(root.Content[0], len(data)) {
 		return nil
 	}
 	return root.Content[0]
@@ -428,10 +464,19 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 }
 
 // sortedWarnings returns the warnings in document order.
+// Past maxWarnings, a last warning (at line 0) says how many were left out.
 func (p *parser) sortedWarnings() []Warning {
+	if p.warnNote {
+		return p.warns // sorted, with the note last
+	}
 	slices.SortStableFunc(p.warns, func(a, b Warning) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
+	if p.droppedWarns > 0 {
+		p.warns = append(p.warns, Warning{File: p.file,
+			Msg: fmt.Sprintf("and %d more warnings, not shown (at most %d are reported)", p.droppedWarns, maxWarnings)})
+		p.warnNote = true
+	}
 	return p.warns
 }
 
@@ -484,11 +529,10 @@ func (p *parser) groupItem(g *group, n *yaml.Node, path string) {
 		g.addUser(n.Value)
 		return
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int":
-		var v any
-		if err := n.Decode(&v); err == nil {
-			g.addUser(fmt.Sprint(v))
-			return
-		}
+		// The id as written: YAML would read 00123 as octal 83 and 0x10
+		// as 16, but a user id is text that happens to be digits.
+		g.addUser(n.Value)
+		return
 	}
 	p.errorf(n, path, ErrInvalidValue, "expected a user id (a string or an integer) or a percentage, found %s", describe(n))
 }
@@ -547,6 +591,9 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 		if base != nil && !base[e.key] {
 			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
 		}
+		if !p.validName(e, ep, "an experiment") {
+			continue
+		}
 		if x := p.experiment(e.key, e.v, ep); x != nil {
 			out = append(out, namedExperiment{x, e.k})
 		}
@@ -588,32 +635,32 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 	return out
 }
 
-// index builds the name lookup of SPEC 7: every experiment by name, then
-// "exp/variant" for each variant whose name has no '/', unless an
-// experiment already has that whole name.
+// index builds the name lookup (see lookup): every experiment by name, the
+// first of each name winning (snapshots may repeat a key). Experiments with
+// many variants also get a map of variant names, so that "exp/variant" is
+// found in constant time.
 func index(exps []*experiment) map[string]ref {
-	m := make(map[string]ref, 2*len(exps))
+	m := make(map[string]ref, len(exps))
 	for _, e := range exps {
-		if _, dup := m[e.key]; !dup { // snapshots may repeat a key: the first wins
-			m[e.key] = ref{exp: e, variant: -1}
-		}
-	}
-	for _, e := range exps {
-		if m[e.key].exp != e {
+		if _, dup := m[e.key]; dup {
 			continue
 		}
-		for i, v := range e.variants {
-			if strings.IndexByte(v.key, '/') >= 0 {
-				continue
-			}
-			k := e.key + "/" + v.key
-			if _, taken := m[k]; !taken {
-				m[k] = ref{exp: e, variant: i}
+		m[e.key] = ref{exp: e, variant: -1}
+		if len(e.variants) > variantScanLimit {
+			e.variantByKey = make(map[string]int, len(e.variants))
+			for i, v := range e.variants {
+				if _, taken := e.variantByKey[v.key]; !taken {
+					e.variantByKey[v.key] = i
+				}
 			}
 		}
 	}
 	return m
 }
+
+// variantScanLimit is the number of variants up to which a linear scan
+// finds a variant by name faster than a map would.
+const variantScanLimit = 8
 
 var nullJSON = []byte("null")
 
@@ -813,14 +860,27 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 	return where
 }
 
-// variantName rejects the empty variant name, which Feature could not
-// tell from off.
+// variantName rejects the names validName rejects: the empty variant name,
+// in particular, Feature could not tell from off.
 func (p *parser) variantName(en entry, path string) bool {
-	if en.key == "" {
-		p.errorf(en.k, path, ErrInvalidValue, "a variant name must not be empty")
-		return false
+	return p.validName(en, path, "a variant")
+}
+
+// validName reports whether a map key can name an experiment or a variant
+// (what is "an experiment" or "a variant"): a non-empty string without NUL.
+// An unquoted ~ or null is YAML's null, not a name.
+func (p *parser) validName(en entry, path, what string) bool {
+	switch {
+	case en.k.ShortTag() == "!!null" && en.key != "":
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be null (%s); quote it if it is meant as a name", what, en.key)
+	case en.key == "":
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be empty", what)
+	case strings.IndexByte(en.key, 0) >= 0:
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not contain a NUL character", what)
+	default:
+		return true
 	}
-	return true
+	return false
 }
 
 // allocation compiles a group name, a percentage, or a list of those.
@@ -863,7 +923,11 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
 }
 
 // checkSpans reports variants whose own percentages overlap (an error) and
-// gaps between the ranges of different variants (a warning).
+// gaps between the ranges of different variants (a warning). It sorts the
+// spans once and sweeps them, so its work is O(n log n) in the spans
+// whatever they are: each span that overlaps an earlier-starting span of
+// another variant is one error, naming that other span; the error is
+// reported at the variant that comes later in the file.
 func (p *parser) checkSpans(e *experiment, where []position, n *yaml.Node, path string) {
 	type owned struct {
 		s span
@@ -872,20 +936,44 @@ func (p *parser) checkSpans(e *experiment, where []position, n *yaml.Node, path 
 	var all []owned
 	for i := range e.arms {
 		for _, s := range e.arms[i].alloc.spans {
-			if s.empty() {
-				continue
+			if !s.empty() {
+				all = append(all, owned{s, i})
 			}
-			for _, o := range all {
-				if o.v != i && o.s.overlaps(s) {
-					p.errorf(where[i].node, where[i].path, ErrOverlap,
-						"variant %q's range %s overlaps variant %q's range %s",
-						e.variants[i].key, formatSpan(s), e.variants[o.v].key, formatSpan(o.s))
-				}
-			}
-			all = append(all, owned{s, i})
 		}
 	}
-	slices.SortFunc(all, func(a, b owned) int { return cmp.Compare(a.s.lo, b.s.lo) })
+	slices.SortStableFunc(all, func(a, b owned) int { return cmp.Compare(a.s.lo, b.s.lo) })
+	// reach and other are the spans reaching furthest so far: reach of any
+	// variant, other of a variant other than reach's. A span overlaps an
+	// earlier-starting span of another variant exactly when it starts
+	// before the end of one of them.
+	reach, other := -1, -1
+	for i, o := range all {
+		partner := -1
+		switch {
+		case reach >= 0 && all[reach].v != o.v && o.s.lo < all[reach].s.hi:
+			partner = reach
+		case other >= 0 && o.s.lo < all[other].s.hi:
+			partner = other
+		}
+		if partner >= 0 {
+			a, b := o, all[partner]
+			if a.v < b.v {
+				a, b = b, a
+			}
+			p.errorf(where[a.v].node, where[a.v].path, ErrOverlap,
+				"variant %q's range %s overlaps variant %q's range %s",
+				e.variants[a.v].key, formatSpan(a.s), e.variants[b.v].key, formatSpan(b.s))
+		}
+		switch {
+		case reach < 0 || o.s.hi > all[reach].s.hi:
+			if reach >= 0 && all[reach].v != o.v {
+				other = reach
+			}
+			reach = i
+		case o.v != all[reach].v && (other < 0 || o.s.hi > all[other].s.hi):
+			other = i
+		}
+	}
 	for i := 1; i < len(all); i++ {
 		prev, next := all[i-1], all[i]
 		if prev.v != next.v && prev.s.hi < next.s.lo {
@@ -1053,7 +1141,7 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 			p.errorf(vn, vp, ErrRegexp, "the regular expression is %d bytes; the limit is %d", len(vn.Value), maxRegexpSize)
 			return cond{}, false
 		}
-		re, err := regexp.Compile(vn.Value)
+		re, err := p.compileRegexp(vn.Value)
 		if err != nil {
 			p.errorf(vn, vp, ErrRegexp, "the regular expression does not compile: %v", err)
 			return cond{}, false
@@ -1072,6 +1160,25 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 		d.ver = v
 	}
 	return d, true
+}
+
+// compileRegexp compiles a matches pattern once per Parse, however many
+// conditions (or YAML aliases) use it: a compiled program is many times
+// the size of its source. A *regexp.Regexp is safe for concurrent use, so
+// the conditions share it.
+func (p *parser) compileRegexp(src string) (*regexp.Regexp, error) {
+	if re, ok := p.regexps[src]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	if p.regexps == nil {
+		p.regexps = map[string]*regexp.Regexp{}
+	}
+	p.regexps[src] = re
+	return re, nil
 }
 
 // value compiles a condition's value.

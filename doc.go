@@ -22,7 +22,10 @@
 // file is kept: it is the order of Assignments and of variants when
 // choosing. A duplicate key anywhere is an error.
 //
-// A group is a user id, a percentage, or a list of those. An experiment is
+// A group is a user id, a percentage, or a list of those; a user id written
+// as a YAML integer is read as written (00123 stays "00123", 0x10 stays
+// "0x10"). Experiment and variant names are non-empty strings without NUL;
+// an unquoted ~ or null is not a name. An experiment is
 // true or false (or 1 or 0), a group name, a percentage, a list of group
 // names and percentages, a map of variant name to allocation (the short
 // form), or a map with a variants key (the long form, with id, status,

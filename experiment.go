@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"slices"
+	"strings"
 )
 
 // Ruleset is a loaded, validated config for one environment: the
@@ -45,6 +46,9 @@ type experiment struct {
 	disabled  bool // written as false or 0: off for everyone
 	variants  []variant
 	arms      []arm // tried in order; the first whose allocation matches decides
+	// variantByKey finds a variant by name in experiments with more than
+	// variantScanLimit variants; nil otherwise (see variantIndex).
+	variantByKey map[string]int
 }
 
 // variant is a compiled variant.
@@ -77,15 +81,45 @@ type group struct {
 	spans []span // percentages, under the top-level salt
 }
 
-// lookup resolves name as SPEC 7 says: as an experiment name as a whole,
-// then split at the last '/' into experiment and variant. Both forms are in
-// one map, built at load, so this is one map lookup.
+// lookup resolves a name as doc.go's "Names" says: as an experiment name
+// as a whole, then split at the last '/' into experiment and variant. The
+// map holds experiment names only, so the "exp/variant" form costs a second
+// lookup, and loading builds no string per variant.
 func (r *Ruleset) lookup(name string) (ref, bool) {
 	if r == nil {
 		return ref{}, false
 	}
-	f, ok := r.byName[name]
-	return f, ok
+	if f, ok := r.byName[name]; ok {
+		return f, true
+	}
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return ref{}, false
+	}
+	f, ok := r.byName[name[:i]]
+	if !ok {
+		return ref{}, false
+	}
+	if v := f.exp.variantIndex(name[i+1:]); v >= 0 {
+		return ref{exp: f.exp, variant: v}, true
+	}
+	return ref{}, false
+}
+
+// variantIndex returns the index of the first variant named key, or -1.
+func (e *experiment) variantIndex(key string) int {
+	if e.variantByKey != nil {
+		if i, ok := e.variantByKey[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range e.variants {
+		if e.variants[i].key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // VariantFor reports whether the user in c is assigned a variant of the

@@ -67,11 +67,17 @@ type Live struct {
 	cur      atomic.Pointer[Ruleset] // what evaluation reads: loaded, or overridden
 	loaded   *Ruleset                // the newest config installed by Watch or Reload; mu
 	override *Ruleset                // Override's, nil for none; mu
+	good     bool                    // the last bytes the source returned were installed; mu
 	src      Source
 	name     string
 	opts     WatchOptions
 	log      *slog.Logger
-	mu       sync.Mutex // serialises reloads, hooks and status
+	// fetching holds a token while a reload is in flight, so that reloads
+	// run one at a time and Fetch is never called concurrently. It is
+	// taken with a select on the caller's context, so a hung Fetch never
+	// blocks a caller past its deadline.
+	fetching chan struct{}
+	mu       sync.Mutex // guards the fields marked mu; never held during a fetch
 	status   Status
 	stop     context.CancelFunc
 	done     chan struct{}
@@ -85,7 +91,7 @@ type Status struct {
 	Env         string    // the serving config's Env
 	LoadedAt    time.Time // when the serving config was installed; zero for a Fallback
 	Fallback    bool      // whether the Fallback is serving
-	LastError   error     // the last failed reload; cleared when a new config is installed
+	LastError   error     // the last failed reload; cleared when a config is installed, or the installed one is confirmed unchanged
 	LastErrorAt time.Time // when it failed
 }
 
@@ -94,9 +100,13 @@ type Status struct {
 //
 // If the first load fails, Watch returns the error, unless
 // opts.Fallback is set: then the fallback serves, the error goes to
-// OnError and the log, and polling goes on. opts may be nil.
+// OnError and the log, and polling goes on. A first fetch that reports
+// ErrNotModified is a failure too: there is no config to serve. Watch
+// returns when ctx is done even if the source's Fetch ignores ctx (such a
+// Fetch goes on in the background, and the next reload waits for it).
+// opts may be nil.
 func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
-	l := &Live{src: src, name: sourceName(src), done: make(chan struct{})}
+	l := &Live{src: src, name: sourceName(src), done: make(chan struct{}), fetching: make(chan struct{}, 1)}
 	if opts != nil {
 		l.opts = *opts
 	}
@@ -119,9 +129,11 @@ func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
 			return nil, err
 		}
 		l.mu.Lock()
-		l.loaded = l.opts.Fallback
-		l.serve()
-		l.status.Version, l.status.Env, l.status.Fallback = l.opts.Fallback.Version(), l.opts.Fallback.Env(), true
+		if l.loaded == nil { // a Fetch abandoned at the deadline may have installed one since
+			l.loaded = l.opts.Fallback
+			l.serve()
+			l.status.Version, l.status.Env, l.status.Fallback = l.opts.Fallback.Version(), l.opts.Fallback.Env(), true
+		}
 		l.mu.Unlock()
 		l.log.Warn("experiment: serving the fallback config", "source", l.name, "version", l.opts.Fallback.Version())
 	}
@@ -130,7 +142,9 @@ func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
 	return l, nil
 }
 
-// Close stops polling and waits for the polling goroutine to end. The
+// Close stops polling and waits for the polling goroutine to end, which
+// does not wait for a Fetch in flight (a Fetch that ignores its context
+// ends on its own, and its result is still installed if it is good). The
 // Live keeps serving its last config. Close is idempotent and returns nil.
 func (l *Live) Close() error {
 	if l == nil || l.stop == nil {
@@ -184,28 +198,61 @@ func (l *Live) delay(failures int) time.Duration {
 }
 
 // Reload fetches the config now and installs it if it changed and is
-// valid. It returns nil when the source reports no change. On failure the
-// last good config keeps serving, and the error (a *ConfigError for a bad
-// config) is also given to OnError and the log. Reloads are serialised;
-// OnUpdate and OnError run inside Reload, so they must not call it.
+// valid. It returns nil when the source reports no change to the config
+// serving; when the source reports no change to bytes that failed, it
+// returns that failure again. On failure the last good config keeps
+// serving, and the error (a *ConfigError for a bad config) is also given to
+// OnError and the log.
+//
+// Reloads are serialised: Reload waits for one in flight, but never past
+// ctx. When ctx is done first, Reload returns ctx's error and a Fetch
+// already started goes on in the background; its result is installed if it
+// is good. OnUpdate and OnError run in the reload, so they must not call
+// Reload; they may call Status.
 func (l *Live) Reload(ctx context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	select {
+	case l.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("experiment: fetching %s: a fetch is still in flight: %w", l.name, ctx.Err())
+	}
+	result := make(chan error, 1)
+	go func() {
+		defer func() { <-l.fetching }()
+		result <- l.reload(ctx)
+	}()
+	select {
+	case err := <-result:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("experiment: fetching %s: %w", l.name, ctx.Err())
+	}
+}
+
+// reload is Reload's work; the fetching token is held.
+func (l *Live) reload(ctx context.Context) error {
 	data, err := l.src.Fetch(ctx)
 	if errors.Is(err, ErrNotModified) {
-		return nil
+		return l.unchanged()
 	}
 	if err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return err // Close, or the caller gave up: not the source's failure
+		}
 		return l.fail(fmt.Errorf("experiment: fetching %s: %w", l.name, err))
 	}
 	r, err := Parse(data, append([]Option{WithName(l.name)}, l.opts.Parse...)...)
 	if err != nil {
+		l.mu.Lock()
+		l.good = false
+		l.mu.Unlock()
 		return l.fail(err)
 	}
+	l.mu.Lock()
 	old := l.loaded
-	l.loaded = r
+	l.loaded, l.good = r, true
 	l.serve()
 	l.status = Status{Source: l.name, Version: r.Version(), Env: r.Env(), LoadedAt: time.Now()}
+	l.mu.Unlock()
 	l.log.Info("experiment: config updated", "source", l.name, "old_version", old.Version(), "new_version", r.Version(), "experiments", len(r.exps))
 	if l.opts.OnUpdate != nil {
 		l.opts.OnUpdate(old, r)
@@ -213,14 +260,46 @@ func (l *Live) Reload(ctx context.Context) error {
 	return nil
 }
 
-// fail records and reports a failed reload; l.mu is held.
+// unchanged handles a source's ErrNotModified: the config serving is
+// confirmed, unless the source never gave one or its last bytes failed.
+func (l *Live) unchanged() error {
+	l.mu.Lock()
+	good, last := l.good, l.status.LastError
+	if good {
+		l.status.LastError, l.status.LastErrorAt = nil, time.Time{}
+	}
+	l.mu.Unlock()
+	switch {
+	case good:
+		return nil
+	case last != nil:
+		return last // the bytes that failed are still the source's
+	}
+	return l.fail(fmt.Errorf("experiment: fetching %s: the source reported no change before it gave any config", l.name))
+}
+
+// fail records and reports a failed reload.
 func (l *Live) fail(err error) error {
+	l.mu.Lock()
 	l.status.LastError, l.status.LastErrorAt = err, time.Now()
-	l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", l.loaded.Version(), "error", err)
+	l.mu.Unlock()
+	l.report(err)
+	return err
+}
+
+// report logs a failure and gives it to OnError; l.mu is not held.
+func (l *Live) report(err error) {
+	l.mu.Lock()
+	version, serving := l.loaded.Version(), l.loaded != nil
+	l.mu.Unlock()
+	if serving {
+		l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", version, "error", err)
+	} else {
+		l.log.Warn("experiment: config load failed; there is no config to serve yet", "source", l.name, "error", err)
+	}
 	if l.opts.OnError != nil {
 		l.opts.OnError(err)
 	}
-	return err
 }
 
 // Status reports the serving config and the last failure.

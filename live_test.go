@@ -184,7 +184,9 @@ func TestReloadHTTPFailures(t *testing.T) {
 		{name: "truncated body keeps the last good", mode: "truncated", body: versioned(2), wantErr: "unexpected EOF", want: 1},
 		{name: "oversize body keeps the last good", body: versioned(2) + "# " + strings.Repeat("x", 300) + "\n", wantIs: ErrTooLarge, want: 1},
 		{name: "invalid config keeps the last good", body: versioned(2) + "  c: 5\n", wantIs: ErrInvalidValue, want: 1},
-		{name: "the same invalid config is not parsed again", body: versioned(2) + "  c: 5\n", want: 1},
+		// The 304 says the failed bytes stand: the failure is reported
+		// again (so polling backs off), and nothing is parsed.
+		{name: "the same invalid config is not parsed again", body: versioned(2) + "  c: 5\n", wantIs: ErrInvalidValue, want: 1},
 		{name: "recovery takes the next good one", body: versioned(3), want: 3},
 	}
 	for _, tt := range tests {
@@ -508,7 +510,7 @@ func TestLiveLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`level=WARN msg="experiment: config reload failed; keeping the last good config"`,
+		`level=WARN msg="experiment: config load failed; there is no config to serve yet"`,
 		`error="experiment: fetching experiment.SourceFunc: bucket unreachable"`,
 		`level=WARN msg="experiment: serving the fallback config"`,
 		`level=INFO msg="experiment: config updated" source=experiment.SourceFunc old_version=0 new_version=2 experiments=2`,

@@ -84,6 +84,10 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 		buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
 		if jsonNumber.MatchString(n.Value) {
+			if f, err := strconv.ParseFloat(n.Value, 64); err != nil && math.IsInf(f, 0) {
+				p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float", n.Value)
+				return false
+			}
 			buf.WriteString(n.Value) // exactly as written
 			break
 		}
@@ -102,6 +106,11 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			buf.Write(b)
 		}
 	default:
+		if n.Style == 0 && n.Tag == "!!str" && jsonNumber.MatchString(n.Value) {
+			// An unquoted number YAML could not read as a float: 1e400.
+			p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float; quote it to make it a string", n.Value)
+			return false
+		}
 		appendJSONString(buf, n.Value)
 	}
 	return true

@@ -37,7 +37,7 @@ func (p *parser) snapshot(top []entry) *Ruleset {
 		case "version":
 			n := resolve(e.v)
 			num, ok := scalarNumber(n)
-			if n.Kind != yaml.ScalarNode || !ok || num.f != math.Trunc(num.f) || math.Abs(num.f) > 1<<53 {
+			if n.Kind != yaml.ScalarNode || !ok || !validSnapshotVersion(num.f) {
 				p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
 				continue
 			}
@@ -92,6 +92,10 @@ func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
 	}
 	if !hasKey || !hasID {
 		p.errorf(resolve(n), path, ErrMissingKey, "a published experiment needs an id and a key")
+		return nil
+	}
+	if e.key == "" || strings.IndexByte(e.key, 0) >= 0 { // the platform requires a key; Feature needs a name
+		p.errorf(resolve(n), joinPath(path, "key"), ErrInvalidValue, "an experiment key must be non-empty and without NUL")
 		return nil
 	}
 	p.snapshotAllocations(e, allocs, joinPath(path, "allocations"))
@@ -152,6 +156,13 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 		p.errorf(n, path, ErrInvalidValue, "expected a list of allocations, found %s", describe(n))
 		return
 	}
+	var byID variantIDs
+	if len(e.variants) > variantScanLimit {
+		byID = make(variantIDs, len(e.variants))
+		for j := len(e.variants) - 1; j >= 0; j-- { // the first of an id wins
+			byID[e.variants[j].id] = j
+		}
+	}
 	for i, an := range n.Content {
 		ap := indexPath(path, i)
 		fields, ok := p.mapping(an, ap, false)
@@ -177,12 +188,7 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 		}
 		a := arm{variant: -1}
 		if idIsString {
-			for j := range e.variants {
-				if e.variants[j].id == variantID {
-					a.variant = j
-					break
-				}
-			}
+			a.variant = byID.find(e.variants, variantID)
 		}
 		if a.variant < 0 {
 			p.warnf(resolve(an), ap, "the allocation names no variant of the experiment: users in its range get nothing from it")
@@ -327,4 +333,32 @@ var jsPrototypeNames = map[string]bool{
 	"constructor": true, "__proto__": true, "hasOwnProperty": true, "isPrototypeOf": true,
 	"propertyIsEnumerable": true, "toString": true, "toLocaleString": true, "valueOf": true,
 	"__defineGetter__": true, "__defineSetter__": true, "__lookupGetter__": true, "__lookupSetter__": true,
+}
+
+// variantIDs maps a variant id to the index of its first variant, for
+// experiments with more than variantScanLimit variants; nil for others.
+type variantIDs map[string]int
+
+// find returns the index of the first variant with the id, or -1.
+func (m variantIDs) find(vs []variant, id string) int {
+	if m != nil {
+		if j, ok := m[id]; ok {
+			return j
+		}
+		return -1
+	}
+	for j := range vs {
+		if vs[j].id == id {
+			return j
+		}
+	}
+	return -1
+}
+
+// validSnapshotVersion reports whether v can be a snapshot's version: an
+// integer that a JavaScript number holds exactly (|v| <= 2^53). Parse
+// rejects any other, and SnapshotSource does not remember one, so that a
+// publish with a bad version cannot hide the good versions after it.
+func validSnapshotVersion(v float64) bool {
+	return v == math.Trunc(v) && math.Abs(v) <= 1<<53
 }

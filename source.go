@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -57,7 +60,10 @@ func sourceName(s Source) string {
 // An in-place write can be read half-written; such a config usually fails
 // to parse, keeping the last good one, and the finished write is read on a
 // later Fetch. Writing a temporary file and renaming it over path avoids
-// that. Files larger than MaxConfigSize fail with ErrTooLarge.
+// that. Files larger than MaxConfigSize fail with ErrTooLarge. Anything
+// but a regular file (after links are followed) is an error, and the file
+// is opened without blocking, so a named pipe or device at path cannot hang
+// a reload.
 func FileSource(path string) Source {
 	return &fileSource{path: path}
 }
@@ -83,12 +89,15 @@ func (s *fileSource) Fetch(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := regularFile(s.path, fi); err != nil {
+		return nil, err
+	}
 	if s.last != nil && os.SameFile(fi, s.last) && fi.Size() == s.last.Size() && fi.ModTime().Equal(s.last.ModTime()) &&
 		s.readAt.Sub(fi.ModTime()) > racyWindow {
 		return nil, ErrNotModified
 	}
 	readAt := time.Now()
-	f, err := os.Open(s.path)
+	f, err := openRegular(s.path)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +113,45 @@ func (s *fileSource) Fetch(ctx context.Context) ([]byte, error) {
 	}
 	s.sum = sum
 	return data, nil
+}
+
+// openRegular opens path for reading without blocking (opening a named
+// pipe with no writer would wait for one forever) and checks that what it
+// opened is a regular file, as the path may have changed since a Stat.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = regularFile(path, fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// regularFile refuses anything but a regular file: a directory, a named
+// pipe, a device or a socket can block a read or never end.
+func regularFile(path string, fi os.FileInfo) error {
+	if fi.Mode().IsRegular() {
+		return nil
+	}
+	what := "not a regular file"
+	switch t := fi.Mode().Type(); {
+	case t&os.ModeDir != 0:
+		what = "a directory"
+	case t&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case t&os.ModeDevice != 0 || t&os.ModeCharDevice != 0:
+		what = "a device"
+	case t&os.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("%s is %s; a config must be a regular file", path, what)
 }
 
 // readLimited reads all of r, failing with ErrTooLarge past limit bytes.
@@ -137,6 +185,13 @@ type HTTPOptions struct {
 	// Authorization. The source sets If-None-Match and If-Modified-Since
 	// itself.
 	Header http.Header
+
+	// CrossHostRedirects lets a redirect to another host (or port) be
+	// followed, with none of Header sent there. By default such a redirect
+	// is an error, so that credentials in Header never reach another host.
+	// A redirect from https to http is always an error. Set it only for
+	// stores that redirect to a CDN by design.
+	CrossHostRedirects bool
 }
 
 // HTTPSource returns a Source that fetches the config from an HTTP(S) URL:
@@ -156,9 +211,14 @@ func httpDefaults(opts *HTTPOptions) HTTPOptions {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Client == nil {
-		o.Client = &http.Client{}
+	client := http.Client{}
+	if o.Client != nil {
+		client = *o.Client // a copy: the caller's client is not changed
 	}
+	if client.CheckRedirect == nil {
+		client.CheckRedirect = o.checkRedirect
+	}
+	o.Client = &client
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -168,6 +228,37 @@ func httpDefaults(opts *HTTPOptions) HTTPOptions {
 	return o
 }
 
+// checkRedirect allows a redirect on the same host; to another host only
+// with CrossHostRedirects, and then without Header; never from https to
+// http; and at most 10 in a row.
+func (o *HTTPOptions) checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	switch {
+	case len(via) >= 10:
+		return errors.New("stopped after 10 redirects")
+	case first.Scheme == "https" && req.URL.Scheme != "https":
+		return fmt.Errorf("refusing a redirect from https to %s", req.URL.Scheme)
+	case canonicalHost(req.URL) == canonicalHost(first):
+		return nil
+	case !o.CrossHostRedirects:
+		return fmt.Errorf("refusing a redirect to another host (%s); set HTTPOptions.CrossHostRedirects to follow it without credentials", req.URL.Host)
+	}
+	for k := range o.Header {
+		req.Header.Del(k)
+	}
+	return nil
+}
+
+// canonicalHost is a URL's lower-case host with its port, the default one
+// written out.
+func canonicalHost(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Hostname()) + ":" + port
+}
+
 type httpSource struct {
 	url          string
 	opts         HTTPOptions
@@ -175,7 +266,8 @@ type httpSource struct {
 	lastModified string
 }
 
-func (s *httpSource) String() string { return s.url }
+// String names the source by its URL, redacted (see redactURL).
+func (s *httpSource) String() string { return redactURL(s.url) }
 
 func (s *httpSource) Fetch(ctx context.Context) ([]byte, error) {
 	cond := http.Header{}
@@ -201,12 +293,12 @@ var errNotFound = errors.New("not found")
 // get makes one GET with the options' timeout, client and headers plus
 // extra, and reads the body up to limit bytes. A 304 is ErrNotModified; a
 // status other than 200 is an error.
-func (o *HTTPOptions) get(ctx context.Context, url string, extra http.Header, limit int64) ([]byte, http.Header, error) {
+func (o *HTTPOptions) get(ctx context.Context, rawURL string, extra http.Header, limit int64) ([]byte, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("GET %s: %w", redactURL(rawURL), errors.Unwrap(err))
 	}
 	for k, v := range o.Header {
 		req.Header[k] = v
@@ -216,29 +308,77 @@ func (o *HTTPOptions) get(ctx context.Context, url string, extra http.Header, li
 	}
 	resp, err := o.Client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(ue.URL)
+		}
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	shown := redactURL(rawURL)
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotModified:
 		return nil, nil, ErrNotModified
 	default:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		err := fmt.Errorf("GET %s: unexpected status %s", url, resp.Status)
+		err := fmt.Errorf("GET %s: unexpected status %s", shown, resp.Status)
 		if resp.StatusCode == http.StatusNotFound {
 			err = fmt.Errorf("%w: %w", errNotFound, err)
 		}
 		return nil, nil, err
 	}
 	if resp.ContentLength > limit {
-		return nil, nil, fmt.Errorf("GET %s: %w: Content-Length %d is over the limit of %d bytes", url, ErrTooLarge, resp.ContentLength, limit)
+		return nil, nil, fmt.Errorf("GET %s: %w: Content-Length %d is over the limit of %d bytes", shown, ErrTooLarge, resp.ContentLength, limit)
 	}
 	data, err := readLimited(resp.Body, limit)
 	if err != nil {
-		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", url, err)
+		return nil, nil, fmt.Errorf("GET %s: reading the body: %w", shown, err)
+	}
+	if closeDelimited(resp) && !looksLikeJSON(data) && !yamlDocumentEnded(data) {
+		return nil, nil, fmt.Errorf("GET %s: the response has no Content-Length and is not chunked, so a body cut short cannot be told from a whole one; send a Content-Length, or end a YAML config with a \"...\" line", shown)
 	}
 	return data, resp.Header, nil
+}
+
+// closeDelimited reports whether an HTTP/1 response's body ends where the
+// connection closes (no Content-Length, not chunked): then a body cut
+// short looks complete. JSON cannot be cut short and still parse; YAML
+// can.
+func closeDelimited(resp *http.Response) bool {
+	return resp.ProtoMajor == 1 && resp.ContentLength < 0 && !resp.Uncompressed &&
+		!slices.Contains(resp.TransferEncoding, "chunked")
+}
+
+// yamlDocumentEnded reports whether a YAML text ends with the document end
+// marker "...", on a line of its own.
+func yamlDocumentEnded(data []byte) bool {
+	data = bytes.TrimRight(data, " \t\r\n")
+	return bytes.HasSuffix(data, []byte("\n...")) || bytes.Equal(data, []byte("..."))
+}
+
+// redactURL returns a URL fit for errors, logs and status pages: a password
+// in it is replaced with "xxxxx" and every query value with "REDACTED", as
+// presigned URLs carry their signature and credentials in the query. A URL
+// that does not parse is replaced whole.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // SnapshotSource returns a Source for the platform seed's storage layout,
@@ -262,7 +402,8 @@ type snapshotSource struct {
 	have bool
 }
 
-func (s *snapshotSource) String() string { return s.dir }
+// String names the source by its folder URL, redacted (see redactURL).
+func (s *snapshotSource) String() string { return redactURL(s.dir) }
 
 func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 	data, _, err := s.opts.get(ctx, s.dir+"version.json", nil, 64<<10)
@@ -271,7 +412,7 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 	}
 	version, err := snapshotVersion(data)
 	if err != nil {
-		return nil, fmt.Errorf("%sversion.json: %w", s.dir, err)
+		return nil, fmt.Errorf("%sversion.json: %w", redactURL(s.dir), err)
 	}
 	if s.have && version <= s.last {
 		return nil, ErrNotModified
@@ -283,13 +424,14 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if got, err := snapshotVersion(data); err == nil {
-		if s.have && got <= s.last {
-			return nil, ErrNotModified // not replaced yet: try again next poll
-		}
-		version = got
-	} // else Parse reports what is wrong with the snapshot
-	s.last, s.have = version, true
+	got, err := snapshotVersion(data)
+	if err != nil {
+		return data, nil // Parse reports what is wrong with it; the next version is fetched
+	}
+	if s.have && got <= s.last {
+		return nil, ErrNotModified // not replaced yet: try again next poll
+	}
+	s.last, s.have = got, true
 	return data, nil
 }
 
@@ -303,6 +445,9 @@ func snapshotVersion(data []byte) (float64, error) {
 	}
 	if v.Version == nil {
 		return 0, errors.New(`no "version" number`)
+	}
+	if !validSnapshotVersion(*v.Version) {
+		return 0, fmt.Errorf("version %v is not an integer of at most 2^53", *v.Version)
 	}
 	return *v.Version, nil
 }

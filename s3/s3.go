@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -383,10 +384,10 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 		if err == nil {
 			got, verr := snapshotVersion(data)
 			if verr != nil {
-				// Parse reports what is wrong with it; read it again for
-				// the next version.json, to report it again.
+				// Parse reports what is wrong with it. Nothing is
+				// remembered, so it is read again (and reported again)
+				// until a good version replaces it.
 				s.snapETags[i] = ""
-				s.last, s.have = version, true
 				return data, nil
 			}
 			s.snapETags[i] = etag
@@ -418,6 +419,12 @@ func snapshotVersion(data []byte) (float64, error) {
 	}
 	if v.Version == nil {
 		return 0, errors.New(`no "version" number`)
+	}
+	// The rule Parse applies to a snapshot's version: a version it would
+	// reject must not be remembered, or it would hide the good versions
+	// published after it.
+	if f := *v.Version; f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("version %v is not an integer of at most 2^53", f)
 	}
 	return *v.Version, nil
 }
