@@ -7,13 +7,16 @@ import "gopkg.in/yaml.v3"
 // is compiled, the document's expanded size (every node and every byte of
 // scalar text, counting each alias as the whole of what it names) is checked
 // against a budget proportional to the input: expansionPerByte units per
-// input byte plus a fixed allowance. Each unit is one node or one byte of
+// input byte plus a fixed allowance. A document without aliases is about
+// one unit per byte, so aliases may add about as much again as the input,
+// or the allowance (enough for a hand-written config that aliases its
+// experiments into a few environments), whichever is more. Each unit is one node or one byte of
 // text; compiling costs a bounded amount per unit (regular expressions are
 // compiled once per distinct pattern), so a config of S bytes cannot make
 // Parse do more than a constant times S work, however its aliases nest.
 const (
-	expansionPerByte   = 8
-	expansionAllowance = 1 << 20
+	expansionPerByte   = 2
+	expansionAllowance = 1 << 18
 )
 
 // withinExpansion reports whether doc, decoded from size bytes, expands

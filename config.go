@@ -23,6 +23,11 @@ import (
 // runaway config can take.
 const MaxConfigSize = 64 << 20
 
+// MaxNameLength is the longest experiment or variant name, in bytes; a
+// longer one fails with ErrTooLarge. Names appear in every error path and
+// lookup key, so a bound on them keeps Parse's work linear in its input.
+const MaxNameLength = 1024
+
 // MaxPayloadSize is the largest payload of one variant, in bytes of JSON;
 // a larger one fails with ErrTooLarge. YAML aliases count as often as they
 // are used.
@@ -877,6 +882,8 @@ func (p *parser) validName(en entry, path, what string) bool {
 		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be empty", what)
 	case strings.IndexByte(en.key, 0) >= 0:
 		p.errorf(en.k, path, ErrInvalidValue, "%s name must not contain a NUL character", what)
+	case len(en.key) > MaxNameLength:
+		p.errorf(en.k, path[:len(path)-len(en.key)]+en.key[:32]+"...", ErrTooLarge, "%s name is %d bytes; the limit is %d (MaxNameLength)", what, len(en.key), MaxNameLength)
 	default:
 		return true
 	}

@@ -98,6 +98,10 @@ func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
 		p.errorf(resolve(n), joinPath(path, "key"), ErrInvalidValue, "an experiment key must be non-empty and without NUL")
 		return nil
 	}
+	if len(e.key) > MaxNameLength {
+		p.errorf(resolve(n), joinPath(path, "key"), ErrTooLarge, "an experiment key is %d bytes; the limit is %d (MaxNameLength)", len(e.key), MaxNameLength)
+		return nil
+	}
 	p.snapshotAllocations(e, allocs, joinPath(path, "allocations"))
 	return e
 }
@@ -138,6 +142,10 @@ func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
 		}
 		if v.key == "" { // the platform requires one; Feature could not tell it from off
 			p.errorf(resolve(vn), joinPath(vp, "key"), ErrInvalidValue, "a variant key must not be empty")
+			continue
+		}
+		if len(v.key) > MaxNameLength {
+			p.errorf(resolve(vn), joinPath(vp, "key"), ErrTooLarge, "a variant key is %d bytes; the limit is %d (MaxNameLength)", len(v.key), MaxNameLength)
 			continue
 		}
 		e.variants = append(e.variants, v)
