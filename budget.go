@@ -91,3 +91,32 @@ func (w *expansionWalk) add(n *yaml.Node, units int64) {
 		w.worst = n
 	}
 }
+
+// maxNodes bounds the YAML nodes visited while converting values and
+// payloads, so that aliases cannot expand a small file into a huge one.
+const maxNodes = 1 << 20
+
+// maxDepth bounds the nesting of lists and maps in values and payloads,
+// and maxJSONDepth the nesting of a JSON document as read, so that no
+// input can exhaust the stack.
+const (
+	maxDepth     = 100
+	maxJSONDepth = 1000
+)
+
+// enter accounts for one node of a value or payload, failing once the
+// config expands past maxNodes nodes or nests deeper than maxDepth; each
+// enter is paired with a leave.
+func (p *parser) enter(n *yaml.Node, path string) bool {
+	p.budget--
+	p.depth++
+	switch {
+	case p.budget == -1:
+		p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
+	case p.depth == maxDepth+1:
+		p.errorf(n, path, ErrTooLarge, "values nest deeper than %d levels", maxDepth)
+	}
+	return p.budget >= 0 && p.depth <= maxDepth
+}
+
+func (p *parser) leave() { p.depth-- }

@@ -37,7 +37,7 @@ func ContextFor(userID string) Context {
 //
 // Attribute values are strings, booleans, nil (JSON null), numbers of any Go
 // numeric type or json.Number (compared by value), and nested
-// map[string]any or map[string]string reached by dotted names (see SPEC 5).
+// map[string]any or map[string]string reached by dotted names (see doc.go's "Targeting attributes").
 // Values of other types (slices, structs) never equal anything.
 func (c Context) With(attrs map[string]any) Context {
 	if len(attrs) == 0 {
@@ -83,7 +83,7 @@ func (c Context) Attr(name string) (any, bool) {
 
 // attr is Attr; with arrays, the dotted walk also goes into []any by index
 // or "length", as the platform's lookup does on JSON arrays (snapshots
-// only: SPEC 5 walks maps).
+// only: doc.go's "Targeting attributes" walks maps).
 func (c Context) attr(name string, arrays bool) (any, bool) {
 	if c.attrs == nil {
 		return nil, false

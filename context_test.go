@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// This file tests Context (SPEC 7 and 9): ContextFor, With, UserID and Attr.
+// This file tests Context (doc.go's "Targeting attributes"): ContextFor, With, UserID and Attr.
 
 // ctxWant is an expected attribute lookup.
 type ctxWant struct {

@@ -107,7 +107,7 @@
 // # Published snapshots
 //
 // Parse also reads the platform seed's published config snapshots,
-// recognised by experiments being an array (SPEC 8), and evaluates them
+// recognised by experiments being an array (this section), and evaluates them
 // exactly as the platform's decision service does: inclusive allocation
 // ranges tried in array order, the first holding the user's bucket
 // deciding (an allocation naming an unknown variant gives nothing), absent

@@ -61,7 +61,7 @@ func WithName(name string) Option {
 	return optionFunc(func(o *options) { o.name = name })
 }
 
-// activeEnv resolves the active environment (SPEC 6): WithEnv, else the
+// activeEnv resolves the active environment (doc.go's "Environments"): WithEnv, else the
 // process variable named by varName, else none.
 func (o *options) activeEnv(varName string) string {
 	if o.env != "" {

@@ -12,7 +12,7 @@ import (
 )
 
 // seedConfig is the Node seed's sample configuration, in YAML, with the
-// gap between featureThree's variants closed (SPEC 4: ranges are half-open).
+// gap between featureThree's variants closed (doc.go's "Percentages and buckets": ranges are half-open).
 const seedConfig = `
 groups:
   family search: [1, 2, 3, 4]

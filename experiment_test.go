@@ -44,7 +44,7 @@ func userIn(t testing.TB, salt string, b int) string {
 }
 
 func TestBucketVectors(t *testing.T) {
-	// The platform seed's public vectors (SPEC 4).
+	// The platform seed's public vectors (doc.go's "Percentages and buckets").
 	tests := []struct {
 		user, salt string
 		want       int
@@ -161,7 +161,7 @@ func TestParsePercent(t *testing.T) {
 	}
 }
 
-// TestEvaluate covers SPEC 2, 3, 4 and 7 through Feature: each case is a
+// TestEvaluate covers doc.go's "Config", "Percentages and buckets" and "Evaluation order" through Feature: each case is a
 // config, a user and the variant it must get ("" for off).
 func TestEvaluate(t *testing.T) {
 	type tc struct {
@@ -173,13 +173,13 @@ func TestEvaluate(t *testing.T) {
 		want   string
 	}
 	tests := []tc{
-		// SPEC 3: booleans and 1/0.
+		// doc.go's "Config": booleans and 1/0.
 		{name: "true is everyone", config: "experiments: {f: true}", exp: "f", user: "x", want: "default"},
 		{name: "false is nobody", config: "experiments: {f: false}", exp: "f", user: "x", want: ""},
 		{name: "1 is on", config: "experiments: {f: 1}", exp: "f", user: "x", want: "default"},
 		{name: "0 is off", config: "experiments: {f: 0}", exp: "f", user: "x", want: ""},
 		{name: "JSON true", config: `{"experiments": {"f": true}}`, exp: "f", user: "x", want: "default"},
-		// SPEC 2: groups of user ids.
+		// doc.go's "Config": groups of user ids.
 		{name: "group of ids contains the user", config: "groups: {fs: [1, 2, 3, 4]}\nexperiments: {f: fs}", exp: "f", user: "3", want: "default"},
 		{name: "group of ids lacks the user", config: "groups: {fs: [1, 2, 3, 4]}\nexperiments: {f: fs}", exp: "f", user: "5", want: ""},
 		{name: "integer and string user ids are the same", config: "groups: {g: [22, \"23\"]}\nexperiments: {f: g, h: g}", exp: "f", user: "23", want: "default"},
@@ -188,12 +188,12 @@ func TestEvaluate(t *testing.T) {
 		{name: "a string in a group is a user id, not a group", config: "groups: {a: bob, b: [a]}\nexperiments: {f: b}", exp: "f", user: "a", want: "default"},
 		{name: "a group's string naming another group is not expanded", config: "groups: {a: bob, b: [a]}\nexperiments: {f: b}", exp: "f", user: "bob", want: ""},
 		{name: "unknown experiment is off", config: "experiments: {f: true}", exp: "g", user: "x", want: ""},
-		// SPEC 3: short form: first variant in config order wins.
+		// doc.go's "Config": short form: first variant in config order wins.
 		{name: "short form first match wins", config: "groups: {qa: [tester]}\nexperiments: {f: {red: qa, green: 100%}}", exp: "f", user: "tester", want: "red"},
 		{name: "short form later variant", config: "groups: {qa: [tester]}\nexperiments: {f: {red: qa, green: 100%}}", exp: "f", user: "other", want: "green"},
 		{name: "short form list allocation", config: "groups: {qa: [tester]}\nexperiments: {f: {red: [qa, 0%], green: 0%}}", exp: "f", user: "tester", want: "red"},
 		{name: "empty short form assigns nobody", config: "experiments: {f: {}}", exp: "f", user: "x", want: ""},
-		// SPEC 3: long form.
+		// doc.go's "Config": long form.
 		{name: "long form running", config: "experiments: {f: {status: running, variants: {on: 100%}}}", exp: "f", user: "x", want: "on"},
 		{name: "long form RUNNING", config: "experiments: {f: {status: RUNNING, variants: {on: 100%}}}", exp: "f", user: "x", want: "on"},
 		{name: "long form default status is running", config: "experiments: {f: {variants: {on: 100%}}}", exp: "f", user: "x", want: "on"},
@@ -203,14 +203,14 @@ func TestEvaluate(t *testing.T) {
 		{name: "long form variant map", config: "groups: {qa: [t]}\nexperiments: {f: {variants: {a: {allocation: qa}, b: {allocation: [0%, 100%]}}}}", exp: "f", user: "u", want: "b"},
 		{name: "long form variant group", config: "groups: {qa: [t]}\nexperiments: {f: {variants: {a: {allocation: qa}, b: {allocation: [0%, 100%]}}}}", exp: "f", user: "t", want: "a"},
 		{name: "long form empty variants", config: "experiments: {f: {variants: {}}}", exp: "f", user: "u", want: ""},
-		// SPEC 5 via SPEC 7: audience then targeting.
+		// targeting via the evaluation order: audience then targeting.
 		{name: "targeting matches", config: "experiments: {f: {targeting: [{conditions: [{attribute: country, operator: in, value: [US, CA]}]}], variants: {on: 100%}}}", exp: "f", user: "u", attrs: map[string]any{"country": "CA"}, want: "on"},
 		{name: "targeting fails", config: "experiments: {f: {targeting: [{conditions: [{attribute: country, operator: in, value: [US, CA]}]}], variants: {on: 100%}}}", exp: "f", user: "u", attrs: map[string]any{"country": "FR"}, want: ""},
 		{name: "audience and targeting both match", config: "audiences: {pro: [{conditions: [{attribute: plan, operator: eq, value: pro}]}]}\nexperiments: {f: {audience: pro, targeting: [{conditions: [{attribute: country, operator: eq, value: US}]}], variants: {on: 100%}}}", exp: "f", user: "u", attrs: map[string]any{"plan": "pro", "country": "US"}, want: "on"},
 		{name: "audience fails", config: "audiences: {pro: [{conditions: [{attribute: plan, operator: eq, value: pro}]}]}\nexperiments: {f: {audience: pro, targeting: [{conditions: [{attribute: country, operator: eq, value: US}]}], variants: {on: 100%}}}", exp: "f", user: "u", attrs: map[string]any{"plan": "free", "country": "US"}, want: ""},
 		{name: "targeting fails with audience", config: "audiences: {pro: [{conditions: [{attribute: plan, operator: eq, value: pro}]}]}\nexperiments: {f: {audience: pro, targeting: [{conditions: [{attribute: country, operator: eq, value: US}]}], variants: {on: 100%}}}", exp: "f", user: "u", attrs: map[string]any{"plan": "pro", "country": "FR"}, want: ""},
 		{name: "not running wins over targeting", config: "experiments: {f: {status: paused, targeting: [], variants: {on: 100%}}}", exp: "f", user: "u", want: ""},
-		// SPEC 7: exp/variant names.
+		// doc.go's "Evaluation order": exp/variant names.
 		{name: "exp/variant held", config: "groups: {qa: [t]}\nexperiments: {f: {a: qa, b: 100%}}", exp: "f/a", user: "t", want: "a"},
 		{name: "exp/variant not held", config: "groups: {qa: [t]}\nexperiments: {f: {a: qa, b: 100%}}", exp: "f/a", user: "u", want: ""},
 		{name: "exp/default", config: "experiments: {f: true}", exp: "f/default", user: "u", want: "default"},
@@ -218,7 +218,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "whole name with a slash wins", config: "experiments: {a/b: true, a: {b: 0%, c: 100%}}", exp: "a/b", user: "u", want: "default"},
 		{name: "split at the last slash", config: "experiments: {a/b: {c: 100%}, a: {b/c: 100%}}", exp: "a/b/c", user: "u", want: "c"},
 	}
-	// SPEC 4: half-open ranges, salts. Users sit on range edges.
+	// doc.go's "Percentages and buckets": half-open ranges, salts. Users sit on range edges.
 	edge := func(name, config, exp, salt string, bucket int, want string) tc {
 		return tc{name: name, config: config, exp: exp, user: userIn(t, salt, bucket), want: want}
 	}
@@ -262,7 +262,7 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-// TestGroupNesting checks the phased-rollout pattern of SPEC 4: groups with
+// TestGroupNesting checks the phased-rollout pattern of doc.go's "Percentages and buckets": groups with
 // the same lower bound nest, as they share the top-level salt.
 func TestGroupNesting(t *testing.T) {
 	r := mustParse(t, `

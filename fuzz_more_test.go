@@ -29,7 +29,7 @@ import (
 type fuzzTargetingSeed struct{ op, value, attr, name string }
 
 // fuzzTargetingSeeds are the operator table of target_test.go (every
-// operator of SPEC 5, true and false, and the missing-attribute sweep)
+// operator of doc.go's "Targeting attributes", true and false, and the missing-attribute sweep)
 // with each YAML value and Go attribute turned into JSON, then dotted
 // attribute names, platform quirks, and values that load with a warning
 // or fail to load.
@@ -165,7 +165,7 @@ func fuzzContexts(name, attr string) []Context {
 	return out
 }
 
-// checkConfigError fails unless err is a *ConfigError as SPEC 3 says.
+// checkConfigError fails unless err is a *ConfigError as doc.go's "Config" says.
 func checkConfigError(t *testing.T, err error, input string) {
 	t.Helper()
 	var ce *ConfigError
@@ -366,7 +366,7 @@ func FuzzSnapshot(f *testing.F) {
 // TestSnapshotEmptyVariantKey keeps a finding of FuzzSnapshot fixed: a
 // published snapshot gave a variant the empty key, and a user assigned it
 // was on (VariantFor true, Assignments listing variant_key "") while
-// Feature returned "", which SPEC 7 and Feature's documentation reserve
+// Feature returned "", which doc.go's "Evaluation order" and Feature's documentation reserve
 // for a user who is off. A config rejects the empty variant name for this
 // reason, and a snapshot now does too (ErrInvalidValue). Either rejecting
 // it or keeping VariantFor and Feature consistent passes.

@@ -36,7 +36,7 @@ func (r *Ruleset) forcedOrChosen(e *experiment, c *Context, gb *int) int {
 }
 
 // choose returns the index of the variant of e the user in c is assigned,
-// or -1 when the user is off. It follows SPEC 7 (see doc.go): status,
+// or -1 when the user is off. It follows doc.go's "Evaluation order": status,
 // audience, targeting, then the arms in order, the first whose allocation
 // matches deciding (in a snapshot, possibly for no variant). Each bucket is hashed at most once, and only
 // when a percentage needs it.

@@ -11,7 +11,7 @@ import (
 )
 
 // TestSnapshotParity evaluates testdata/snapshots/quirks.json, a published
-// snapshot built to hit every quirk of SPEC 8, for users and contexts whose
+// snapshot built to hit every quirk of doc.go's "Published snapshots", for users and contexts whose
 // decide responses were computed under Node by a reference written from the
 // platform's decision code (its assigner and evaluator, with the npm
 // murmurhash 2.0.1 it uses; see testdata/snapshots/README.md), not by this

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Statistical tests of SPEC 4: shares, uniformity, independence, nesting,
+// Statistical tests of doc.go's "Percentages and buckets": shares, uniformity, independence, nesting,
 // ramps and mutual exclusion, over the fixed users "user-0" to
 // "user-999999". The users are fixed and the hash is fixed, so each test
 // computes the same figures on every run: a test that passes can never
@@ -121,7 +121,7 @@ func statVariantIndex(t *testing.T, r *Ruleset, exp string) (names []string, ind
 
 // TestStatUniformity checks that every variant's share of users is the
 // width of its range, within statTolerance, for uneven ranges written in
-// each way SPEC 4 allows: experiment percentages under the experiment's
+// each way doc.go's "Percentages and buckets" allows: experiment percentages under the experiment's
 // name, under an explicit salt, and group percentages under the top-level
 // salt.
 func TestStatUniformity(t *testing.T) {
@@ -374,7 +374,7 @@ func TestStatIndependence(t *testing.T) {
 	}
 }
 
-// TestStatNestingAndRamps checks SPEC 4's stability promises for every
+// TestStatNestingAndRamps checks the "Percentages and buckets" section's stability promises for every
 // user (no tolerance: each is exact): changing the config from before to
 // after moves nobody who had a variant to another variant or off. It also
 // checks that the share of users newly assigned is the width added,

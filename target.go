@@ -1,53 +1,11 @@
 package experiment
 
 import (
-	"encoding/json"
-	"math"
 	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"golang.org/x/mod/semver"
 )
-
-// op is a condition operator (SPEC 5).
-type op uint8
-
-const (
-	opEq op = iota + 1
-	opNeq
-	opIn
-	opNotIn
-	opContains
-	opGt
-	opLt
-	opGte
-	opLte
-	opMatches
-	opSemverEq
-	opSemverGt
-	opSemverGte
-	opSemverLt
-	opSemverLte
-	opFalse // a snapshot's operator the platform does not know
-)
-
-// operators maps the operator names of SPEC 5 to ops. platform marks the
-// seven the platform seed knows; the rest are extensions.
-var operators = map[string]struct {
-	op       op
-	platform bool
-}{
-	"eq": {opEq, true}, "neq": {opNeq, true}, "in": {opIn, true}, "notIn": {opNotIn, true},
-	"contains": {opContains, true}, "gt": {opGt, true}, "lt": {opLt, true},
-	"gte": {opGte, false}, "lte": {opLte, false}, "matches": {opMatches, false},
-	"semverEq": {opSemverEq, false}, "semverGt": {opSemverGt, false}, "semverGte": {opSemverGte, false},
-	"semverLt": {opSemverLt, false}, "semverLte": {opSemverLte, false},
-}
-
-// kind is the type of a config value, as the operators see it.
-type kind uint8
 
 const (
 	kOther     kind = iota // list or map: never equal to anything
@@ -57,81 +15,6 @@ const (
 	kString                // a string
 	kUndefined             // a snapshot condition without a value: JavaScript's undefined
 )
-
-// number is a numeric value: an exact int64 when isInt, else a float64.
-type number struct {
-	i     int64
-	f     float64
-	isInt bool
-}
-
-func intNum(i int64) number     { return number{i: i, f: float64(i), isInt: true} }
-func floatNum(f float64) number { return number{f: f} }
-
-func uintNum(u uint64) number {
-	if u <= math.MaxInt64 {
-		return intNum(int64(u))
-	}
-	return floatNum(float64(u))
-}
-
-// cmp compares a and b exactly, whatever mix of integer and float they
-// are: -1, 0 or +1, and false when either is NaN.
-func (a number) cmp(b number) (int, bool) {
-	switch {
-	case a.isInt && b.isInt:
-		return cmpOrdered(a.i, b.i), true
-	case a.isInt:
-		c, ok := cmpIntFloat(a.i, b.f)
-		return c, ok
-	case b.isInt:
-		c, ok := cmpIntFloat(b.i, a.f)
-		return -c, ok
-	}
-	if math.IsNaN(a.f) || math.IsNaN(b.f) {
-		return 0, false
-	}
-	return cmpOrdered(a.f, b.f), true
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// cmpIntFloat compares i with f without rounding i to a float64, which
-// would make 2^53+1 equal to 2^53.
-func cmpIntFloat(i int64, f float64) (int, bool) {
-	switch {
-	case math.IsNaN(f):
-		return 0, false
-	case f >= 1<<63:
-		return -1, true
-	case f < -(1 << 63):
-		return 1, true
-	}
-	whole := math.Trunc(f)
-	if c := cmpOrdered(i, int64(whole)); c != 0 {
-		return c, true
-	}
-	return cmpOrdered(0, f-whole), true
-}
-
-// value is a config value compiled for comparison.
-type value struct {
-	kind   kind
-	s      string
-	n      number
-	b      bool
-	list   []value // the elements, when the config value is a list
-	isList bool
-	strs   []string // the elements, when they are all strings: in's fast path
-}
 
 // doubles returns v with every number a float64, as JavaScript reads JSON:
 // the platform compares a snapshot's numbers as doubles.
@@ -143,50 +26,6 @@ func (v value) doubles() value {
 		v.list[i] = v.list[i].doubles()
 	}
 	return v
-}
-
-// toNumber reads a Go numeric attribute value without allocating.
-func toNumber(v any) (number, bool) {
-	switch t := v.(type) {
-	case int:
-		return intNum(int64(t)), true
-	case int64:
-		return intNum(t), true
-	case float64:
-		return floatNum(t), true
-	case int32:
-		return intNum(int64(t)), true
-	case int16:
-		return intNum(int64(t)), true
-	case int8:
-		return intNum(int64(t)), true
-	case uint:
-		return uintNum(uint64(t)), true
-	case uint64:
-		return uintNum(t), true
-	case uint32:
-		return intNum(int64(t)), true
-	case uint16:
-		return intNum(int64(t)), true
-	case uint8:
-		return intNum(int64(t)), true
-	case float32:
-		return floatNum(float64(t)), true
-	case json.Number:
-		return parseNumber(string(t))
-	}
-	return number{}, false
-}
-
-// parseNumber reads a JSON number, exactly when it is an integer.
-func parseNumber(s string) (number, bool) {
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return intNum(i), true
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return floatNum(f), true
-	}
-	return number{}, false
 }
 
 // attrKind classifies an attribute value; s, n and b carry it.
@@ -228,7 +67,7 @@ func attrString(v any) (string, bool) {
 	return s, k == kString
 }
 
-// equal is SPEC 5's eq: same type, numbers by value, lists and maps never.
+// equal is the "Targeting attributes" section's eq: same type, numbers by value, lists and maps never.
 func (v *value) equal(attr any) bool {
 	k, s, n, b := attrKind(attr)
 	return v.equalKind(k, s, n, b)
@@ -250,18 +89,6 @@ func (v *value) equalKind(k kind, s string, n number, b bool) bool {
 		return ok && c == 0
 	}
 	return false
-}
-
-// cond is one compiled condition.
-type cond struct {
-	attr     string
-	op       op
-	val      value
-	re       *regexp.Regexp // opMatches
-	ver      string         // semver ops: the value as a canonical "v..." version
-	never    bool           // the value makes the condition false for every user
-	platform bool           // from a snapshot: the platform's attribute lookup
-	opText   string         // for opFalse: the operator as written
 }
 
 // match evaluates the condition for c.
@@ -404,10 +231,6 @@ func compareVersion(s, ver string) (int, bool) {
 	}
 	return semver.Compare(v, ver), true
 }
-
-// rules is a compiled rule list: it matches when any rule matches, and a
-// rule when all its conditions do. An empty list matches everyone.
-type rules [][]cond
 
 func (rs rules) match(c *Context) bool {
 	if len(rs) == 0 {

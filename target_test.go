@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// This file tests SPEC 5 (targeting rules, audiences, operators, dotted
+// This file tests doc.go's "Targeting attributes" (targeting rules, audiences, operators, dotted
 // attribute paths) through the public API: a YAML config with one long-form
 // experiment "exp" is parsed, and VariantFor reports whether a context
 // qualifies. Every variant is 100%, so qualifying is exactly "the rules
@@ -67,7 +67,7 @@ func tgtDescribe(attrs map[string]any) string {
 // tgtNone has attributes, but not "x".
 var tgtNone = map[string]any{"y": "US"}
 
-// Named types: SPEC 5 compares numbers "whatever their Go type", and
+// Named types: doc.go's "Targeting attributes" compares numbers "whatever their Go type", and
 // Context.With documents strings and numbers of any Go type.
 type (
 	tgtInt    int
@@ -84,7 +84,7 @@ type tgtCase struct {
 	want  bool
 }
 
-// tgtOperatorCases covers every row of SPEC 5's operator table.
+// tgtOperatorCases covers every row of the "Targeting attributes" section's operator table.
 var tgtOperatorCases = []tgtCase{
 	// eq: same type; strings, numbers by value, booleans, null; lists and
 	// maps never equal.
@@ -343,7 +343,7 @@ var tgtOperatorCases = []tgtCase{
 	{"semverLte/missing attribute", "semverLte", `9.0.0`, tgtNone, false},
 }
 
-// tgtOperatorValues has a value for each operator of SPEC 5, for the
+// tgtOperatorValues has a value for each operator of doc.go's "Targeting attributes", for the
 // missing-attribute sweep.
 var tgtOperatorValues = []struct{ op, value string }{
 	{"eq", `US`}, {"neq", `US`}, {"in", `[US]`}, {"notIn", `[US]`},
@@ -387,7 +387,7 @@ func TestOperators(t *testing.T) {
 }
 
 // TestOperatorTableCovered checks that the operator table above covers
-// every operator of SPEC 5 with both a true and a false case.
+// every operator of doc.go's "Targeting attributes" with both a true and a false case.
 func TestOperatorTableCovered(t *testing.T) {
 	results := map[string]map[bool]bool{}
 	for _, tc := range tgtOperatorCases {
@@ -402,7 +402,7 @@ func TestOperatorTableCovered(t *testing.T) {
 		}
 	}
 	if len(results) != len(tgtOperatorValues) {
-		t.Errorf("the table has %d operators, SPEC 5 has %d", len(results), len(tgtOperatorValues))
+		t.Errorf("the table has %d operators, the doc.go table has %d", len(results), len(tgtOperatorValues))
 	}
 }
 
@@ -500,7 +500,7 @@ func TestRuleLists(t *testing.T) {
 }
 
 // TestRuleListsOtherAPIs checks that targeting decides Feature, Payload and
-// Assignments as it does VariantFor (SPEC 7: off everywhere).
+// Assignments as it does VariantFor (doc.go's "Evaluation order": off everywhere).
 func TestRuleListsOtherAPIs(t *testing.T) {
 	r, err := Parse([]byte(tgtCondConfig("country", "in", `[US, CA]`)))
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // config has an experiment for each reason and each kind of payload.
-// Buckets (SPEC 4): under the salt "split", alice is 1097 and bob 5052;
+// Buckets (doc.go's "Percentages and buckets"): under the salt "split", alice is 1097 and bob 5052;
 // under the top-level salt "top", alice is 3358 and bob 6543.
 const config = `
 version: 7
@@ -99,7 +99,7 @@ const jsonConfig = `{"version": 2, "experiments": {
   "infObj": {"variants": {"v": {"allocation": "100%", "payload": {"x": 1e400}}}},
   "exp": {"variants": {"v": {"allocation": "100%", "payload": 3e2}}}}}`
 
-// snapshot is a published snapshot (SPEC 8) whose only allocation names a
+// snapshot is a published snapshot (doc.go's "Published snapshots") whose only allocation names a
 // variant the experiment does not have.
 const snapshot = `{"version": 3, "environment": "staging", "experiments": [
   {"id": "e1", "key": "orphan", "salt": "s",

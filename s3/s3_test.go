@@ -26,7 +26,7 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// snapshot is a published snapshot (SPEC 8) of the given version: at
+// snapshot is a published snapshot (doc.go's "Published snapshots") of the given version: at
 // version 1 every user gets control, from version 2 on treatment, whose
 // payload names the version.
 func snapshot(env string, version int) string {

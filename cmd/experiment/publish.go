@@ -10,7 +10,7 @@ import (
 )
 
 // This file is render -format snapshot: a compiled config written as the
-// platform seed's published snapshot (SPEC 8).
+// platform seed's published snapshot (doc.go's "Published snapshots").
 
 type snapshotDoc struct {
 	Version     int64          `json:"version"`
@@ -53,8 +53,14 @@ type snapshotAlloc struct {
 	RangeEnd   int    `json:"rangeEnd"`
 }
 
-// platformOperators are the operators the platform's decision service has.
-var platformOperators = map[string]bool{"eq": true, "neq": true, "in": true, "notIn": true, "contains": true, "gt": true, "lt": true}
+// platformOperators are the operators a published snapshot can use.
+var platformOperators = func() map[string]bool {
+	m := map[string]bool{}
+	for _, name := range experiment.PlatformOperators() {
+		m[name] = true
+	}
+	return m
+}()
 
 func renderSnapshot(c *cli, rs *experiment.Ruleset, env string, published time.Time) int {
 	doc := snapshotDoc{
@@ -104,7 +110,7 @@ func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshot
 			sr := snapshotRule{Conditions: []snapshotCondition{}}
 			for j, cond := range r.Conditions {
 				if !platformOperators[cond.Operator] {
-					problems = append(problems, fmt.Sprintf("%s[%d].conditions[%d] uses the operator %q, which the platform does not have (it has eq, neq, in, notIn, contains, gt, lt)", where, i, j, cond.Operator))
+					problems = append(problems, fmt.Sprintf("%s[%d].conditions[%d] uses the operator %q, which the platform does not have (it has %s)", where, i, j, cond.Operator, strings.Join(experiment.PlatformOperators(), ", ")))
 				}
 				sr.Conditions = append(sr.Conditions, snapshotCondition{Attribute: cond.Attribute, Operator: cond.Operator, Value: cond.Value})
 			}

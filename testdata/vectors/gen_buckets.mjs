@@ -1,4 +1,4 @@
-// gen_buckets.mjs writes buckets.json: bucket vectors for SPEC 4,
+// gen_buckets.mjs writes buckets.json: bucket vectors for the bucket rule of doc.go (Percentages and buckets),
 //
 //	hash   = MurmurHash3 x86_32 (seed 0, unsigned) of the UTF-8 bytes of user + ":" + salt
 //	bucket = hash % 10000
@@ -72,7 +72,7 @@ const repeatTo = (unit, nbytes) => {
 
 // The cases: [name, user, salt].
 const cases = [
-  // The platform seed's five public vectors (SPEC 4).
+  // The platform seed's five public vectors.
   ["public: user-1 / salt-1", "user-1", "salt-1"],
   ["public: alice / exp-abc", "alice", "exp-abc"],
   ["public: empty / empty", "", ""],
@@ -86,7 +86,7 @@ const cases = [
   ["5-byte key", "abc", "d"],
   ["6-byte key", "abc", "de"],
   ["7-byte key", "abc", "def"],
-  // Integer-like ids: 22 and "22" are the same user (SPEC 2).
+  // Integer-like ids: 22 and "22" are the same user (doc.go, Config).
   ["numeric user id", "22", "featureTwo"],
   ["negative-looking user id", "-1", "featureTwo"],
   // Colons: the key is ambiguous, so these two pairs hash the same "a:b:".
@@ -155,7 +155,7 @@ for (const [key, want] of Object.entries(publicVectors)) {
 }
 
 const out = {
-  comment: "Bucket vectors (SPEC 4): hash = MurmurHash3 x86_32, seed 0, unsigned, of the UTF-8 bytes of user + \":\" + salt; bucket = hash % 10000. Written by gen_buckets.mjs; see README.md.",
+  comment: "Bucket vectors (doc.go, Percentages and buckets): hash = MurmurHash3 x86_32, seed 0, unsigned, of the UTF-8 bytes of user + \":\" + salt; bucket = hash % 10000. Written by gen_buckets.mjs; see README.md.",
   generator: `gen_buckets.mjs with npm murmurhash ${mmVersion} (v3), cross-checked with an independent Math.imul implementation, Node ${process.version}`,
   vectors,
 };

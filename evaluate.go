@@ -2,86 +2,11 @@ package experiment
 
 import (
 	"encoding/json"
-	"html/template"
 	"slices"
 	"strings"
 )
 
-// Ruleset is a loaded, validated config for one environment: the
-// experiments in config order, each compiled for evaluation. Parse, Load and
-// MustLoad build one.
-//
-// A Ruleset is immutable and safe for concurrent use by multiple goroutines.
-// Its evaluation methods allocate nothing unless their documentation says
-// otherwise.
-//
-// A nil *Ruleset, like the zero Ruleset, has no experiments: every
-// evaluation is off, Env is "" and Version is 0.
-type Ruleset struct {
-	env       string
-	version   int64
-	groupSalt string        // the top-level salt, for percentages in groups
-	exps      []*experiment // config order, env overrides applied
-	byName    map[string]ref
-	warnings  []Warning
-	exposed   func(Exposure) // WithExposures; nil for none
-}
-
-// ref is what a name passed to VariantFor and friends resolves to: an
-// experiment, and with "exp/variant" one of its variants.
-type ref struct {
-	exp     *experiment
-	variant int // index into exp.variants, or -1 for the whole experiment
-}
-
-// experiment is a compiled experiment.
-type experiment struct {
-	key       string
-	id        string
-	salt      string
-	running   bool
-	audience  rules // nil when the experiment has no audience
-	audName   string
-	targeting rules
-	disabled  bool // written as false or 0: off for everyone
-	variants  []variant
-	arms      []arm // tried in order; the first whose allocation matches decides
-	// variantByKey finds a variant by name in experiments with more than
-	// variantScanLimit variants; nil otherwise (see variantIndex).
-	variantByKey map[string]int
-}
-
-// variant is a compiled variant.
-type variant struct {
-	key     string
-	id      string
-	payload json.RawMessage // JSON; nil only when absent from a snapshot
-}
-
-// arm is an allocation and the variant it gives. In a config each variant
-// has one arm, in variant order; in a published snapshot each allocation
-// is an arm, in array order, and one naming an unknown variant has
-// variant -1: a user it matches gets nothing from the experiment.
-type arm struct {
-	alloc   allocation
-	variant int
-}
-
-// allocation is the set of users a variant is for: the union of its parts.
-type allocation struct {
-	everyone bool     // true, 1, or a percentage of 100%: no hashing needed
-	groups   []*group // user ids and group percentages (top-level salt)
-	spans    []span   // experiment percentages (the experiment's salt)
-}
-
-// group is a compiled group.
-type group struct {
-	name  string
-	users map[string]struct{}
-	spans []span // percentages, under the top-level salt
-}
-
-// lookup resolves a name as doc.go's "Names" says: as an experiment name
+// lookup resolves a name as doc.go's "Evaluation order" says: as an experiment name
 // as a whole, then split at the last '/' into experiment and variant. The
 // map holds experiment names only, so the "exp/variant" form costs a second
 // lookup, and loading builds no string per variant.
@@ -260,44 +185,6 @@ func (e *experiment) assignment(v int) Assignment {
 		VariantID:     vr.id,
 		Payload:       vr.payload,
 	}
-}
-
-// FuncMap returns the template functions for html/template and
-// text/template, bound to r:
-//
-//	variantFor NAME CONTEXT  -> bool    (VariantFor)
-//	feature NAME CONTEXT     -> string  (Feature)
-//	payload NAME CONTEXT     -> any     (Payload decoded: map[string]any,
-//	                                     []any, string, float64, bool or nil)
-//
-// so a template whose dot is a Context can say
-// {{if variantFor "inviteFriends" .}} or {{feature "buttonColor" .}}.
-// payload decodes on each call and so allocates.
-func (r *Ruleset) FuncMap() template.FuncMap {
-	return funcMap(func(Context) *Ruleset { return r })
-}
-
-// funcMap builds the template functions over the ruleset rules gives for
-// each call's Context: fixed (Ruleset.FuncMap), the current one
-// (Live.FuncMap), or the request's pinned one (TemplateFuncs).
-func funcMap(rules func(Context) *Ruleset) template.FuncMap {
-	return template.FuncMap{
-		"variantFor": func(name string, c Context) bool { return rules(c).VariantFor(name, c) },
-		"feature":    func(name string, c Context) string { return rules(c).Feature(name, c) },
-		"payload": func(name string, c Context) (any, error) {
-			return decodePayload(rules(c).Payload(name, c))
-		},
-	}
-}
-
-// decodePayload decodes a payload for templates; nil stays nil.
-func decodePayload(p json.RawMessage) (any, error) {
-	if p == nil {
-		return nil, nil
-	}
-	var v any
-	err := json.Unmarshal(p, &v)
-	return v, err
 }
 
 // Env returns the name of the active environment: the one given to WithEnv,

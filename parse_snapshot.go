@@ -8,7 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// This file reads the platform seed's published config snapshots (SPEC 8)
+// This file reads the platform seed's published config snapshots (doc.go's "Published snapshots")
 // and compiles them to evaluate exactly as the platform's decision service
 // does: a user's bucket under the experiment's salt is looked up in the
 // allocations in array order, and the first whose inclusive range holds it

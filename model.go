@@ -1,0 +1,110 @@
+package experiment
+
+import (
+	"encoding/json"
+	"regexp"
+)
+
+// Ruleset is a loaded, validated config for one environment: the
+// experiments in config order, each compiled for evaluation. Parse, Load and
+// MustLoad build one.
+//
+// A Ruleset is immutable and safe for concurrent use by multiple goroutines.
+// Its evaluation methods allocate nothing unless their documentation says
+// otherwise.
+//
+// A nil *Ruleset, like the zero Ruleset, has no experiments: every
+// evaluation is off, Env is "" and Version is 0.
+type Ruleset struct {
+	env       string
+	version   int64
+	groupSalt string        // the top-level salt, for percentages in groups
+	exps      []*experiment // config order, env overrides applied
+	byName    map[string]ref
+	warnings  []Warning
+	exposed   func(Exposure) // WithExposures; nil for none
+}
+
+// ref is what a name passed to VariantFor and friends resolves to: an
+// experiment, and with "exp/variant" one of its variants.
+type ref struct {
+	exp     *experiment
+	variant int // index into exp.variants, or -1 for the whole experiment
+}
+
+// experiment is a compiled experiment.
+type experiment struct {
+	key       string
+	id        string
+	salt      string
+	running   bool
+	audience  rules // nil when the experiment has no audience
+	audName   string
+	targeting rules
+	disabled  bool // written as false or 0: off for everyone
+	variants  []variant
+	arms      []arm // tried in order; the first whose allocation matches decides
+	// variantByKey finds a variant by name in experiments with more than
+	// variantScanLimit variants; nil otherwise (see variantIndex).
+	variantByKey map[string]int
+}
+
+// variant is a compiled variant.
+type variant struct {
+	key     string
+	id      string
+	payload json.RawMessage // JSON; nil only when absent from a snapshot
+}
+
+// arm is an allocation and the variant it gives. In a config each variant
+// has one arm, in variant order; in a published snapshot each allocation
+// is an arm, in array order, and one naming an unknown variant has
+// variant -1: a user it matches gets nothing from the experiment.
+type arm struct {
+	alloc   allocation
+	variant int
+}
+
+// allocation is the set of users a variant is for: the union of its parts.
+type allocation struct {
+	everyone bool     // true, 1, or a percentage of 100%: no hashing needed
+	groups   []*group // user ids and group percentages (top-level salt)
+	spans    []span   // experiment percentages (the experiment's salt)
+}
+
+// group is a compiled group.
+type group struct {
+	name  string
+	users map[string]struct{}
+	spans []span // percentages, under the top-level salt
+}
+
+// kind is the type of a config value, as the operators see it.
+type kind uint8
+
+// value is a config value compiled for comparison.
+type value struct {
+	kind   kind
+	s      string
+	n      number
+	b      bool
+	list   []value // the elements, when the config value is a list
+	isList bool
+	strs   []string // the elements, when they are all strings: in's fast path
+}
+
+// cond is one compiled condition.
+type cond struct {
+	attr     string
+	op       op
+	val      value
+	re       *regexp.Regexp // opMatches
+	ver      string         // semver ops: the value as a canonical "v..." version
+	never    bool           // the value makes the condition false for every user
+	platform bool           // from a snapshot: the platform's attribute lookup
+	opText   string         // for opFalse: the operator as written
+}
+
+// rules is a compiled rule list: it matches when any rule matches, and a
+// rule when all its conditions do. An empty list matches everyone.
+type rules [][]cond

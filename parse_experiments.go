@@ -1,0 +1,351 @@
+package experiment
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// parseExperiments compiles a map of experiments, in order.
+func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]bool) []namedExperiment {
+	entries, _ := p.mapping(n, path, true)
+	out := make([]namedExperiment, 0, len(entries))
+	for _, e := range entries {
+		ep := joinPath(path, e.key)
+		if base != nil && !base[e.key] {
+			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
+		}
+		if !p.validName(e, ep, "an experiment") {
+			continue
+		}
+		if x := p.experiment(e.key, e.v, ep); x != nil {
+			out = append(out, namedExperiment{x, e.k})
+		}
+	}
+	return out
+}
+
+// parseEnvs compiles every environment's overrides (doc.go's "Environments"), so that a
+// mistake in any environment fails the load, not just in the active one.
+func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]namedExperiment {
+	names := make(map[string]bool, len(base))
+	for _, b := range base {
+		names[b.exp.key] = true
+	}
+	out := map[string][]namedExperiment{}
+	entries, _ := p.mapping(n, "envs", true)
+	for _, e := range entries {
+		out[e.key] = p.parseExperiments(e.v, joinPath("envs", e.key), names)
+	}
+	return out
+}
+
+// applyEnv returns base with the overrides applied: an override replaces
+// the experiment of the same name in its place; new ones come last.
+func applyEnv(base, overrides []namedExperiment) []*experiment {
+	out := make([]*experiment, 0, len(base)+len(overrides))
+	at := make(map[string]int, len(base))
+	for i, b := range base {
+		out = append(out, b.exp)
+		at[b.exp.key] = i
+	}
+	for _, o := range overrides {
+		if i, ok := at[o.exp.key]; ok {
+			out[i] = o.exp
+		} else {
+			out = append(out, o.exp)
+		}
+	}
+	return out
+}
+
+// index builds the name lookup (see lookup): every experiment by name, the
+// first of each name winning (snapshots may repeat a key). Experiments with
+// many variants also get a map of variant names, so that "exp/variant" is
+// found in constant time.
+func index(exps []*experiment) map[string]ref {
+	m := make(map[string]ref, len(exps))
+	for _, e := range exps {
+		if _, dup := m[e.key]; dup {
+			continue
+		}
+		m[e.key] = ref{exp: e, variant: -1}
+		if len(e.variants) > variantScanLimit {
+			e.variantByKey = make(map[string]int, len(e.variants))
+			for i, v := range e.variants {
+				if _, taken := e.variantByKey[v.key]; !taken {
+					e.variantByKey[v.key] = i
+				}
+			}
+		}
+	}
+	return m
+}
+
+// variantScanLimit is the number of variants up to which a linear scan
+// finds a variant by name faster than a map would.
+const variantScanLimit = 8
+
+var nullJSON = []byte("null")
+
+// defaultVariant is the one variant, "default", of an experiment without
+// named variants.
+func (e *experiment) defaultVariant(a allocation) {
+	e.addVariant(variant{key: "default", id: "default", payload: nullJSON}, a)
+}
+
+// addVariant appends a variant of a config experiment, with its one arm.
+func (e *experiment) addVariant(v variant, a allocation) {
+	e.variants = append(e.variants, v)
+	e.arms = append(e.arms, arm{alloc: a, variant: len(e.variants) - 1})
+}
+
+// experiment compiles one experiment value in any of its forms (doc.go's "Config").
+func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
+	e := &experiment{key: name, id: name, salt: name, running: true}
+	var where []position // of each variant, for checkSpans
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!bool", "!!int", "!!float":
+			on, ok := onOff(n)
+			if !ok {
+				p.errorf(n, path, ErrInvalidValue, "expected true, false, 1 or 0, found %s", describe(n))
+				return nil
+			}
+			e.defaultVariant(allocation{everyone: on})
+			e.disabled = !on
+		case "!!null":
+			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
+			return nil
+		default:
+			e.defaultVariant(p.allocation(n, path))
+		}
+	case yaml.SequenceNode:
+		e.defaultVariant(p.allocation(n, path))
+	case yaml.MappingNode:
+		entries, ok := p.mapping(n, path, false)
+		if !ok {
+			return nil
+		}
+		long := slices.ContainsFunc(entries, func(e entry) bool { return e.key == "variants" })
+		if long {
+			where = p.longForm(e, entries, path)
+		} else {
+			for _, en := range entries {
+				vp := joinPath(path, en.key)
+				if !p.variantName(en, vp) {
+					continue
+				}
+				if resolve(en.v).Kind == yaml.MappingNode {
+					p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
+					continue
+				}
+				e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
+				where = append(where, position{en.v, vp})
+			}
+		}
+		if len(e.variants) == 0 {
+			p.warnf(n, path, "the experiment has no variants: nobody is assigned")
+		}
+		p.checkSpans(e, where, n, path)
+	default:
+		p.errorf(n, path, ErrInvalidValue, "expected an experiment, found %s", describe(n))
+		return nil
+	}
+	return e
+}
+
+// onOff reads true/false/1/0.
+func onOff(n *yaml.Node) (on, ok bool) {
+	if n.ShortTag() == "!!bool" {
+		err := n.Decode(&on)
+		return on, err == nil
+	}
+	num, ok := scalarNumber(n)
+	if !ok || (num.f != 0 && num.f != 1) {
+		return false, false
+	}
+	return num.f == 1, true
+}
+
+var longFormKeys = "id, status, salt, audience, targeting or variants"
+
+// position is where a variant was defined.
+type position struct {
+	node *yaml.Node
+	path string
+}
+
+// longForm compiles a map with a variants key, and returns where each
+// variant was defined.
+func (p *parser) longForm(e *experiment, entries []entry, path string) (where []position) {
+	for _, en := range entries {
+		kp := joinPath(path, en.key)
+		switch en.key {
+		case "id":
+			e.id, _ = p.text(en.v, kp, "an id")
+		case "salt":
+			e.salt, _ = p.text(en.v, kp, "a salt")
+		case "status":
+			e.running = p.status(en.v, kp)
+		case "audience":
+			name, ok := p.text(en.v, kp, "an audience name")
+			if !ok {
+				continue
+			}
+			rs, found := p.audiences[name]
+			if !found {
+				p.errorf(en.v, kp, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
+				continue
+			}
+			p.used["audience:"+name] = true
+			e.audience, e.audName = rs, name
+		case "targeting":
+			e.targeting = p.rules(en.v, kp)
+		case "variants":
+			where = p.longVariants(e, en.v, kp)
+		default:
+			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
+		}
+	}
+	return where
+}
+
+// known lists the defined names for an "unknown" error, when there are few.
+func known(defs []definition) string {
+	if len(defs) == 0 {
+		return " (none are defined)"
+	}
+	if len(defs) > 10 {
+		return ""
+	}
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = strconv.Quote(d.name)
+	}
+	return "; defined: " + strings.Join(names, ", ")
+}
+
+func (p *parser) status(n *yaml.Node, path string) (running bool) {
+	s, ok := p.text(n, path, "a status")
+	if !ok {
+		return false
+	}
+	switch s {
+	case "running", "RUNNING":
+		return true
+	case "draft", "paused", "archived", "DRAFT", "PAUSED", "ARCHIVED":
+		return false
+	}
+	p.errorf(resolve(n), path, ErrStatus, "unknown status %q; expected draft, running, paused or archived (or the same in uppercase)", s)
+	return false
+}
+
+// longVariants compiles the variants map of a long-form experiment, and
+// returns where each variant was defined.
+func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []position) {
+	entries, _ := p.mapping(n, path, true)
+	for _, en := range entries {
+		vp := joinPath(path, en.key)
+		if !p.variantName(en, vp) {
+			continue
+		}
+		v := variant{key: en.key, id: en.key, payload: nullJSON}
+		vn := resolve(en.v)
+		where = append(where, position{en.v, vp})
+		if vn.Kind != yaml.MappingNode {
+			e.addVariant(v, p.allocation(vn, vp))
+			continue
+		}
+		fields, _ := p.mapping(vn, vp, false)
+		var alloc allocation
+		hasAlloc := false
+		for _, f := range fields {
+			fp := joinPath(vp, f.key)
+			switch f.key {
+			case "id":
+				v.id, _ = p.text(f.v, fp, "an id")
+			case "allocation":
+				hasAlloc = true
+				alloc = p.allocation(f.v, fp)
+			case "payload":
+				v.payload = p.payload(f.v, fp)
+			default:
+				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a variant; expected id, allocation or payload", f.key)
+			}
+		}
+		if !hasAlloc {
+			p.errorf(vn, vp, ErrMissingKey, "variant %q has no allocation; expected a group name, a percentage or a list of those under allocation", en.key)
+		}
+		e.addVariant(v, alloc)
+	}
+	return where
+}
+
+// variantName rejects the names validName rejects: the empty variant name,
+// in particular, Feature could not tell from off.
+func (p *parser) variantName(en entry, path string) bool {
+	return p.validName(en, path, "a variant")
+}
+
+// validName reports whether a map key can name an experiment or a variant
+// (what is "an experiment" or "a variant"): a non-empty string without NUL.
+// An unquoted ~ or null is YAML's null, not a name.
+func (p *parser) validName(en entry, path, what string) bool {
+	switch {
+	case en.k.ShortTag() == "!!null" && en.key != "":
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be null (%s); quote it if it is meant as a name", what, en.key)
+	case en.key == "":
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be empty", what)
+	case strings.IndexByte(en.key, 0) >= 0:
+		p.errorf(en.k, path, ErrInvalidValue, "%s name must not contain a NUL character", what)
+	case len(en.key) > MaxNameLength:
+		p.errorf(en.k, path[:len(path)-len(en.key)]+en.key[:32]+"...", ErrTooLarge, "%s name is %d bytes; the limit is %d (MaxNameLength)", what, len(en.key), MaxNameLength)
+	default:
+		return true
+	}
+	return false
+}
+
+// allocation compiles a group name, a percentage, or a list of those.
+func (p *parser) allocation(n *yaml.Node, path string) allocation {
+	var a allocation
+	n = resolve(n)
+	if n.Kind == yaml.SequenceNode {
+		for i, item := range n.Content {
+			p.allocItem(&a, resolve(item), indexPath(path, i))
+		}
+		return a
+	}
+	p.allocItem(&a, n, path)
+	return a
+}
+
+func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
+	if !stringTag(n) {
+		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
+		return
+	}
+	if isPercent(n.Value) {
+		s, ok := p.percent(n, path)
+		if !ok {
+			return
+		}
+		a.spans = append(a.spans, s)
+		if s.all() {
+			a.everyone = true
+		}
+		return
+	}
+	g, ok := p.groups[n.Value]
+	if !ok {
+		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
+		return
+	}
+	p.used["group:"+n.Value] = true
+	a.groups = append(a.groups, g)
+}

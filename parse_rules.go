@@ -1,0 +1,259 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxRegexpSize bounds the source of a matches condition's regular
+// expression: RE2 runs in linear time, but its compiled program grows with
+// the source.
+const maxRegexpSize = 4096
+
+// rules compiles a config's rule list (doc.go's "Targeting attributes"). A null node is an empty
+// list.
+func (p *parser) rules(n *yaml.Node, path string) rules {
+	return p.ruleList(n, path, false)
+}
+
+// ruleList compiles a rule list: a config's (doc.go's "Targeting attributes"), or with snapshot
+// the platform's audienceRules or targetingRules (doc.go's "Published snapshots"), whose unknown
+// keys are ignored with a warning rather than rejected and whose
+// conditions follow the platform. A null node is an empty list.
+func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, ErrInvalidValue, "expected a list of rules ({conditions: [...]}), found %s", describe(n))
+		return nil
+	}
+	condition := p.condition
+	if snapshot {
+		condition = p.snapshotCondition
+	}
+	out := make(rules, 0, len(n.Content))
+	for i, rn := range n.Content {
+		rp := indexPath(path, i)
+		fields, ok := p.mapping(rn, rp, false)
+		if !ok {
+			continue
+		}
+		conds := []cond{}
+		for _, f := range fields {
+			fp := joinPath(rp, f.key)
+			switch {
+			case f.key == "conditions":
+			case snapshot:
+				p.warnf(f.k, fp, "key %q is not part of a published rule; it is ignored", f.key)
+				continue
+			default:
+				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a rule; expected conditions", f.key)
+				continue
+			}
+			cn := resolve(f.v)
+			if isNull(cn) {
+				continue
+			}
+			if cn.Kind != yaml.SequenceNode {
+				p.errorf(cn, fp, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
+				continue
+			}
+			for j, c := range cn.Content {
+				if d, ok := condition(c, indexPath(fp, j)); ok {
+					conds = append(conds, d)
+				}
+			}
+		}
+		out = append(out, conds)
+	}
+	return out
+}
+
+// condition compiles {attribute, operator, value}.
+func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
+	fields, ok := p.mapping(n, path, false)
+	if !ok {
+		return cond{}, false
+	}
+	var attrN, opN, valN *yaml.Node
+	for _, f := range fields {
+		switch f.key {
+		case "attribute":
+			attrN = f.v
+		case "operator":
+			opN = f.v
+		case "value":
+			valN = f.v
+		default:
+			p.errorf(f.k, joinPath(path, f.key), ErrUnknownKey, "unknown key %q in a condition; expected attribute, operator and value", f.key)
+		}
+	}
+	n = resolve(n)
+	for _, m := range []struct {
+		name string
+		node *yaml.Node
+	}{{"attribute", attrN}, {"operator", opN}, {"value", valN}} {
+		if m.node == nil {
+			p.errorf(n, path, ErrMissingKey, "the condition has no %s; expected attribute, operator and value", m.name)
+			ok = false
+		}
+	}
+	if !ok {
+		return cond{}, false
+	}
+	var d cond
+	if d.attr, ok = p.text(attrN, joinPath(path, "attribute"), "an attribute name"); !ok {
+		return cond{}, false
+	}
+	opName, ok := p.text(opN, joinPath(path, "operator"), "an operator")
+	if !ok {
+		return cond{}, false
+	}
+	o, found := operators[opName]
+	if !found {
+		p.errorf(resolve(opN), joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of %s", opName, operatorNames)
+		return cond{}, false
+	}
+	d.op = o.op
+	vp := joinPath(path, "value")
+	vn := resolve(valN)
+	d.val = p.value(vn, vp)
+	if !p.operand(&d, o, vn, vp) {
+		return cond{}, false
+	}
+	return d, true
+}
+
+// compileRegexp compiles a matches pattern once per Parse, however many
+// conditions (or YAML aliases) use it: a compiled program is many times
+// the size of its source. A *regexp.Regexp is safe for concurrent use, so
+// the conditions share it.
+func (p *parser) compileRegexp(src string) (*regexp.Regexp, error) {
+	if re, ok := p.regexps[src]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	if p.regexps == nil {
+		p.regexps = map[string]*regexp.Regexp{}
+	}
+	p.regexps[src] = re
+	return re, nil
+}
+
+// value compiles a condition's value.
+func (p *parser) value(n *yaml.Node, path string) value {
+	n = resolve(n)
+	ok := p.enter(n, path)
+	defer p.leave()
+	if !ok {
+		return value{}
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		v := value{kind: kOther, isList: true, list: make([]value, len(n.Content))}
+		strs := make([]string, 0, len(n.Content))
+		for i, c := range n.Content {
+			v.list[i] = p.value(c, indexPath(path, i))
+			if v.list[i].kind == kString {
+				strs = append(strs, v.list[i].s)
+			}
+		}
+		if len(strs) == len(v.list) && len(strs) > 0 {
+			v.strs = strs
+		}
+		return v
+	case yaml.MappingNode:
+		entries, _ := p.mapping(n, path, false)
+		for _, e := range entries {
+			p.value(e.v, joinPath(path, e.key)) // for duplicate keys and bounds
+		}
+		return value{kind: kOther}
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return value{kind: kNull}
+	case "!!bool":
+		var b bool
+		_ = n.Decode(&b)
+		return value{kind: kBool, b: b}
+	case "!!int", "!!float":
+		num, ok := scalarNumber(n)
+		switch {
+		case !ok:
+			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+		case math.IsNaN(num.f) || math.IsInf(num.f, 0):
+			p.errorf(n, path, ErrInvalidValue, "a number in a condition must be finite, found %s", n.Value)
+		default:
+			return value{kind: kNumber, n: num}
+		}
+		return value{}
+	}
+	return value{kind: kString, s: n.Value}
+}
+
+// operand checks and compiles a condition's value for its operator o (see
+// operatorTable): a value no user can match warns and makes the condition
+// false for everyone; a regular expression that does not compile is an
+// error, reported and returned as false.
+func (p *parser) operand(d *cond, o operatorInfo, vn *yaml.Node, vp string) bool {
+	never := func(why string) {
+		d.never = true
+		p.warnf(vn, vp, "%s: the condition is false for every user", why)
+	}
+	switch o.operand {
+	case anyOperand:
+		if d.op == opEq && d.val.kind == kOther {
+			p.warnf(vn, vp, "eq with %s: lists and maps never equal anything, so the condition is false for every user", describe(vn))
+		}
+		if d.op == opNeq && d.val.kind == kOther {
+			p.warnf(vn, vp, "neq with %s: lists and maps never equal anything, so the condition is true for every user", describe(vn))
+		}
+	case listOperand:
+		if !d.val.isList {
+			p.warnf(vn, vp, "%s expects a list, found %s: the condition is false for every user", o.name, describe(vn))
+		}
+	case stringOperand:
+		if d.val.kind != kString {
+			never("contains expects a string, found " + describe(vn))
+		}
+	case numberOperand:
+		if d.val.kind != kNumber {
+			never(o.name + " expects a number, found " + describe(vn))
+		}
+	case regexpOperand:
+		if !stringTag(vn) {
+			p.errorf(vn, vp, ErrRegexp, "matches expects a regular expression (a string), found %s", describe(vn))
+			return false
+		}
+		if len(vn.Value) > maxRegexpSize {
+			p.errorf(vn, vp, ErrRegexp, "the regular expression is %d bytes; the limit is %d", len(vn.Value), maxRegexpSize)
+			return false
+		}
+		re, err := p.compileRegexp(vn.Value)
+		if err != nil {
+			p.errorf(vn, vp, ErrRegexp, "the regular expression does not compile: %v", err)
+			return false
+		}
+		d.re = re
+	case versionOperand:
+		// A number such as 1.2 is read as the version it is written as.
+		s := vn.Value
+		if vn.Kind != yaml.ScalarNode || vn.ShortTag() == "!!null" || vn.ShortTag() == "!!bool" {
+			s = ""
+		}
+		v, valid := canonicalVersion(s)
+		if !valid {
+			never(fmt.Sprintf("%s expects a version, found %s", o.name, describe(vn)))
+		}
+		d.ver = v
+	}
+	return true
+}
