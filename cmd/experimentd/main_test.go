@@ -49,6 +49,29 @@ func start(t testing.TB, args ...string) string {
 	return ""
 }
 
+// waitLoaded waits until /health reports exactly the config versions in
+// want: environments load in the background, after experimentd listens.
+func waitLoaded(t testing.TB, base string, want map[string]int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var h struct {
+			ConfigVersions map[string]int64 `json:"config_versions"`
+		}
+		_, body := get(t, base+"/health")
+		if err := json.Unmarshal([]byte(body), &h); err != nil {
+			t.Fatalf("/health: %v: %s", err, body)
+		}
+		if cmp.Equal(want, h.ConfigVersions) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health never reported %v (last: %s)", want, body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 type syncWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -112,6 +135,7 @@ func TestEndpoints(t *testing.T) {
 	writeFile(t, snap, `{"version": 4, "environment": "snap", "experiments": [{"id": "e", "key": "banner", "salt": "s",
 		"variants": [{"id": "v", "key": "on"}], "allocations": [{"variantId": "v", "rangeStart": 0, "rangeEnd": 9999}]}]}`)
 	base := start(t, "-interval", "20ms", "-config", "prod="+prod, "-config", "snap="+snap, "-config", "broken="+filepath.Join(dir, "missing.yaml"))
+	waitLoaded(t, base, map[string]int64{"prod": 1, "snap": 4})
 
 	tests := []struct {
 		name     string
@@ -236,6 +260,7 @@ func TestStorageLayout(t *testing.T) {
 	}))
 	defer store.Close()
 	base := start(t, "-interval", "20ms", "-config", "staging="+store.URL+"/experiment-configs/configs/staging/")
+	waitLoaded(t, base, map[string]int64{"staging": 1})
 	if _, body := get(t, base+"/health"); body != `{"status":"ok","config_versions":{"staging":1}}`+"\n" {
 		t.Fatalf("health = %s", body)
 	}
@@ -259,6 +284,7 @@ func TestRateLimit(t *testing.T) {
 	prod := filepath.Join(dir, "prod.yaml")
 	writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
 	base := start(t, "-rate", "0.001", "-burst", "3", "-config", "prod="+prod)
+	waitLoaded(t, base, map[string]int64{"prod": 1})
 	var codes []int
 	for range 5 {
 		code, _ := get(t, decideURL(base, "user_key", "u", "env", "prod"))
@@ -312,6 +338,7 @@ func BenchmarkDecide(b *testing.B) {
 	prod := filepath.Join(dir, "prod.yaml")
 	writeFile(b, prod, cfg.String())
 	base := start(b, "-log-level", "warn", "-config", "prod="+prod)
+	waitLoaded(b, base, map[string]int64{"prod": 1})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	var latencies []time.Duration
