@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	loadRounds = flag.Int("load.rounds", 1, "rounds of 200 concurrent requests in TestFinding11MemoryUnderLoad")
+	loadBin    = flag.String("load.bin", "", "run TestFinding11MemoryUnderLoad against this experimentd binary instead of one built from the source (to measure another version)")
+)
+
+// memoryBound is the peak resident memory TestFinding11MemoryUnderLoad
+// allows experimentd with its default limits; QUALITY.md gives the figure
+// measured.
+const memoryBound = 150 << 20
+
+// TestFinding11MemoryUnderLoad sends 200 concurrent /decide requests with
+// a 900 KB context, as the reliability probe did, then 200 with a context
+// just under -max-context-bytes, to experimentd with its default limits,
+// and reads its peak resident memory (VmHWM) from /proc. Before the fix
+// the 900 KB contexts were answered 200 and the peak reached about 1 GB;
+// now they are refused with 431 after 68 KB of reading each.
+func TestFinding11MemoryUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	prod := filepath.Join(dir, "prod.yaml")
+	writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
+	if *loadBin != "" {
+		binOnce.Do(func() { binPath = *loadBin })
+	}
+	d := startDaemon(t, "-config", "prod="+prod)
+	waitLoaded(t, d.base, map[string]int64{"prod": 1})
+	addr := strings.TrimPrefix(d.base, "http://")
+
+	request := func(contextBytes int) string {
+		q := url.Values{"user_key": {"u"}, "env": {"prod"}, "context": {`{"a":"` + strings.Repeat("x", contextBytes-8) + `"}`}}
+		return "GET /decide?" + q.Encode() + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n"
+	}
+	phases := []struct {
+		name         string
+		contextBytes int
+		want         map[int]int // status code -> count
+	}{
+		{"900 KB context", 900_000, map[int]int{431: 200 * *loadRounds}},
+		{"context of -max-context-bytes", defaultMaxContextBytes, map[int]int{200: 200 * *loadRounds}},
+	}
+	for _, p := range phases {
+		req := request(p.contextBytes)
+		got := map[int]int{}
+		for range *loadRounds {
+			for code, n := range concurrently(t, addr, req, 200) {
+				got[code] += n
+			}
+		}
+		hwm := procStatus(t, d.cmd.Process.Pid, "VmHWM")
+		t.Logf("%s: %d requests of %d bytes, 200 at a time: statuses %v; peak RSS so far %.1f MiB", p.name, 200**loadRounds, len(req), got, float64(hwm)/(1<<20))
+		if diff := cmp.Diff(p.want, got); diff != "" {
+			t.Errorf("%s: status counts (-want +got):\n%s", p.name, diff)
+		}
+		if hwm > memoryBound {
+			t.Errorf("%s: peak RSS %.1f MiB; want at most %d MiB", p.name, float64(hwm)/(1<<20), memoryBound>>20)
+		}
+	}
+	d.terminate(t)
+}
+
+// concurrently sends req on n connections at once and counts the
+// response status codes; -1 counts connections that got no response.
+func concurrently(t *testing.T, addr, req string, n int) map[int]int {
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := -1
+			defer func() {
+				mu.Lock()
+				codes[code]++
+				mu.Unlock()
+			}()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(hangGuard))
+			<-start
+			go func() { _, _ = io.WriteString(c, req) }()
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			code = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// procStatus reads a size in /proc/PID/status, in bytes.
+func procStatus(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", field, line)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
