@@ -5,16 +5,19 @@ import (
 	"net/http"
 )
 
-// Defaults of the request bounds. A decide request is a short GET whose
-// context holds a few attributes, so 32 KiB of context and 64 KiB of
-// request line and headers leave ample room (common proxies allow 8 to 16
-// KiB per line). With these, one request costs at most a few hundred KiB
-// while it is answered, and idle connections a few KiB each.
+// Defaults of the bounds. A decide request is a short GET whose context
+// holds a few attributes, so 32 KiB of context and 64 KiB of request line
+// and headers leave ample room (common proxies allow 8 to 16 KiB a line).
+// The worst a client can do with them is hold every connection with an
+// unfinished 64 KiB request line for -request-timeout, about 130 KiB of
+// memory each (measured: see QUALITY.md), so the default -max-conns keeps
+// that under about 270 MB; a request being answered adds tens of KiB at
+// most, and each rate-limited client about 300 bytes.
 const (
 	defaultMaxHeaderBytes  = 64 << 10
 	defaultMaxContextBytes = 32 << 10
-	defaultMaxInflight     = 1024
-	defaultMaxConns        = 4096
+	defaultMaxInflight     = 512
+	defaultMaxConns        = 2048
 	defaultRateClients     = 100_000
 )
 

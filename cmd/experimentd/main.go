@@ -144,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "poll each config source every `duration` (±10% jitter)")
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 10*time.Second, "timeout of each fetch from a URL")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 5*time.Second, "timeout to read a request and write its response")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, wait this long for requests in flight")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most this long for requests in flight and sources to stop, then exit; a second signal exits at once")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Second, "close a keep-alive connection idle for this long")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "keep at most `n` connections open; over it the longest idle one is closed, or the new one answered 503")
 	fs.IntVar(&o.maxInflight, "max-inflight", defaultMaxInflight, "answer at most `n` requests at once; over it 503 (/health is exempt)")
@@ -166,8 +166,14 @@ Usage:
 Examples:
   experimentd -config prod=configs/prod.yaml
   experimentd -addr :3002 -config prod=prod.yaml -config staging=https://storage.example.com/experiment-configs/configs/staging/
+  experimentd -addr :3002 -rate 20 -trusted-proxy 10.0.0.0/8 -config prod=prod.yaml   # behind a load balancer in 10/8
   curl -sG localhost:3002/decide --data-urlencode user_key=user-123 --data-urlencode env=prod \
        --data-urlencode 'context={"country":"US"}'
+
+It listens at once; each environment answers 503 until its first good
+config loads. Past a limit a client gets a JSON error: 503 over -max-conns
+(after closing the longest idle connection, if any) or -max-inflight, 431
+over -max-header-bytes, 414 over -max-context-bytes, 429 over -rate.
 
 Flags:
 `)

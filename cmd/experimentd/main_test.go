@@ -309,6 +309,11 @@ func TestFlags(t *testing.T) {
 		{name: "config without env", args: []string{"-config", "prod.yaml"}, wantErr: `invalid value "prod.yaml" for flag -config: want ENV=SOURCE, got "prod.yaml"`},
 		{name: "environment twice", args: []string{"-config", "a=x", "-config", "a=y"}, wantErr: `invalid value "a=y" for flag -config: environment "a" given twice`},
 		{name: "bad log format", args: []string{"-config", "a=x", "-log-format", "xml"}, wantErr: `-log-format "xml": want json or text`},
+		{name: "bad trusted proxy", args: []string{"-config", "a=x", "-trusted-proxy", "10.0.0.0/33"}, wantErr: `invalid value "10.0.0.0/33" for flag -trusted-proxy: want a CIDR prefix such as 10.0.0.0/8 or an address, got "10.0.0.0/33"`},
+		{name: "bad proxy header", args: []string{"-config", "a=x", "-proxy-header", "X-Real-IP"}, wantErr: `-proxy-header "X-Real-IP": want X-Forwarded-For or Forwarded`},
+		{name: "zero max-conns", args: []string{"-config", "a=x", "-max-conns", "0"}, wantErr: `-max-conns 0: want a positive number`},
+		{name: "negative max-context-bytes", args: []string{"-config", "a=x", "-max-context-bytes", "-1"}, wantErr: `-max-context-bytes -1: want a positive number`},
+		{name: "zero idle timeout", args: []string{"-config", "a=x", "-idle-timeout", "0s"}, wantErr: `-idle-timeout 0s: want a positive duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,8 +322,15 @@ func TestFlags(t *testing.T) {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("run = %v; want %q", err, tt.wantErr)
 			}
-			if tt.name == "help" && (!errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "Examples:") || !strings.Contains(out.String(), "-rate")) {
-				t.Errorf("-h output lacks examples or flags:\n%s", out.String())
+			if tt.name == "help" {
+				if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "Examples:") {
+					t.Errorf("-h output lacks examples:\n%s", out.String())
+				}
+				for _, f := range []string{"-rate", "-max-conns", "-max-inflight", "-max-header-bytes", "-max-context-bytes", "-idle-timeout", "-rate-clients", "-trusted-proxy", "-proxy-header"} {
+					if !strings.Contains(out.String(), "  "+f+" ") {
+						t.Errorf("-h output lacks %s:\n%s", f, out.String())
+					}
+				}
 			}
 		})
 	}
