@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,8 @@ import (
 
 // The tests in this file run the real experimentd binary, built once per
 // test run, to send it real signals.
+
+var otherBin = flag.String("bin", "", "run the tests that need the experimentd binary against this one instead of one built from the source (to measure or check another version)")
 
 var (
 	binOnce sync.Once
@@ -40,6 +43,10 @@ func TestMain(m *testing.M) {
 func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
+		if *otherBin != "" {
+			binPath = *otherBin
+			return
+		}
 		gotool, err := exec.LookPath("go")
 		if err != nil {
 			binErr = errors.New("no go command in PATH")

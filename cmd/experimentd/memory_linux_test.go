@@ -19,10 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var (
-	loadRounds = flag.Int("load.rounds", 1, "rounds of 200 concurrent requests in TestFinding11MemoryUnderLoad")
-	loadBin    = flag.String("load.bin", "", "run TestFinding11MemoryUnderLoad against this experimentd binary instead of one built from the source (to measure another version)")
-)
+var loadRounds = flag.Int("load.rounds", 1, "rounds of 200 concurrent requests in TestFinding11MemoryUnderLoad")
 
 // memoryBound is the peak resident memory TestFinding11MemoryUnderLoad
 // allows experimentd with its default limits; QUALITY.md gives the figure
@@ -42,9 +39,6 @@ func TestFinding11MemoryUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	prod := filepath.Join(dir, "prod.yaml")
 	writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
-	if *loadBin != "" {
-		binOnce.Do(func() { binPath = *loadBin })
-	}
 	d := startDaemon(t, "-config", "prod="+prod)
 	waitLoaded(t, d.base, map[string]int64{"prod": 1})
 	addr := strings.TrimPrefix(d.base, "http://")
