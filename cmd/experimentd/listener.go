@@ -39,9 +39,9 @@ type connLimiter struct {
 // a connection over the limit is closed without an answer.
 const maxRejecting = 64
 
-func newConnLimiter(ln net.Listener, max, headerLimit int) *connLimiter {
+func newConnLimiter(ln net.Listener, size, headerLimit int) *connLimiter {
 	return &connLimiter{
-		Listener: ln, max: max, headerLimit: headerLimit,
+		Listener: ln, max: size, headerLimit: headerLimit,
 		rejecting:    make(chan struct{}, maxRejecting),
 		open:         map[*limitedConn]struct{}{},
 		idle:         map[*limitedConn]time.Time{},
