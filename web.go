@@ -104,7 +104,8 @@ type MiddlewareOptions struct {
 	User func(r *http.Request) Context
 
 	// QA, when set, lets a signed token in a cookie or query parameter
-	// force variants for the requester. Nil: no overrides.
+	// force variants for the requester; create it with NewQA. Nil: no
+	// overrides.
 	QA *QA
 }
 
@@ -116,16 +117,26 @@ type contextKey struct{}
 // back with FromRequest and evaluates the whole request, templates
 // included, against one config even if a reload happens meanwhile.
 // Exposures (see WithExposures) are reported once per experiment per
-// request. It panics if opts.User is nil.
+// request. A valid QA token in the query is answered with a redirect that
+// removes it (see QA). It panics if opts.User is nil or opts.QA has a Key
+// shorter than 32 bytes.
 func Middleware(rules Rules, opts MiddlewareOptions) func(http.Handler) http.Handler {
 	if opts.User == nil {
 		panic("experiment: Middleware needs MiddlewareOptions.User")
+	}
+	if opts.QA != nil {
+		if err := opts.QA.check(); err != nil {
+			panic(err.Error())
+		}
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st := &request{rules: rules.Ruleset()}
 			if opts.QA != nil {
-				st.forced = opts.QA.apply(w, r)
+				var done bool
+				if st.forced, done = opts.QA.apply(w, r); done {
+					return
+				}
 			}
 			c := opts.User(r)
 			c.req = st

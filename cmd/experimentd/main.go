@@ -21,9 +21,22 @@
 // A -config value is a file (YAML or JSON config, or a published snapshot),
 // an http(s) URL of one such file (ending in .json, .yaml or .yml), or an
 // http(s) URL of an environment's folder in the platform's storage layout
-// (version.json and snapshots/latest.json). An environment whose first load
-// fails answers 503 until a good config arrives. SIGINT and SIGTERM shut
-// the server down gracefully.
+// (version.json and snapshots/latest.json). experimentd listens at once:
+// each environment loads in the background and answers 503 until a good
+// config arrives, whatever its source does (fails, hangs, never opens).
+//
+// Every resource a client can claim is bounded, with a JSON error over
+// the bound: open connections (-max-conns; the longest idle keep-alive
+// connection is closed to make room, else 503), requests being answered
+// (-max-inflight, 503), request line and headers (-max-header-bytes, 431),
+// the context parameter (-max-context-bytes, 414), idle keep-alive time
+// (-idle-timeout), and, with -rate, requests per client (429; IPv4
+// clients by address, IPv6 clients by /64, and behind -trusted-proxy by
+// the proxy's forwarding header).
+//
+// SIGINT and SIGTERM shut the server down gracefully: requests in flight
+// are answered and sources stopped, within -shutdown-timeout whatever the
+// sources do; a second signal ends it at once.
 package main
 
 import (
@@ -35,6 +48,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,6 +61,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
 	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "experimentd:", err)
@@ -76,6 +94,25 @@ func (f *configFlag) Set(v string) error {
 	return nil
 }
 
+// prefixFlag collects repeated -trusted-proxy flags: CIDR prefixes, or
+// single addresses.
+type prefixFlag []netip.Prefix
+
+func (f *prefixFlag) String() string { return "" }
+
+func (f *prefixFlag) Set(v string) error {
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		a, aerr := netip.ParseAddr(v)
+		if aerr != nil {
+			return fmt.Errorf("want a CIDR prefix such as 10.0.0.0/8 or an address, got %q", v)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	*f = append(*f, p.Masked())
+	return nil
+}
+
 // options are experimentd's settings, from its flags.
 type options struct {
 	addr            string
@@ -84,8 +121,16 @@ type options struct {
 	fetchTimeout    time.Duration
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
+	idleTimeout     time.Duration
+	maxConns        int
+	maxInflight     int
+	maxHeaderBytes  int
+	maxContextBytes int
 	rate            float64
 	burst           int
+	rateClients     int
+	trustedProxies  prefixFlag
+	proxyHeader     string
 	logLevel        slog.Level
 	logFormat       string
 }
@@ -99,9 +144,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "poll each config source every `duration` (±10% jitter)")
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 10*time.Second, "timeout of each fetch from a URL")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 5*time.Second, "timeout to read a request and write its response")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, wait this long for requests in flight")
-	fs.Float64Var(&o.rate, "rate", 0, "per-client limit in requests per second (0: no limit); clients are told apart by IP")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most this long for requests in flight and sources to stop, then exit; a second signal exits at once")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Second, "close a keep-alive connection idle for this long")
+	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "keep at most `n` connections open; over it the longest idle one is closed, or the new one answered 503")
+	fs.IntVar(&o.maxInflight, "max-inflight", defaultMaxInflight, "answer at most `n` requests at once; over it 503 (/health is exempt)")
+	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "refuse a request whose request line and headers are over `bytes`, with 431")
+	fs.IntVar(&o.maxContextBytes, "max-context-bytes", defaultMaxContextBytes, "refuse a /decide context parameter over `bytes` (decoded), with 414")
+	fs.Float64Var(&o.rate, "rate", 0, "per-client limit in requests per second on /decide (0: no limit); a client is an IPv4 address or an IPv6 /64")
 	fs.IntVar(&o.burst, "burst", 50, "per-client burst above -rate")
+	fs.IntVar(&o.rateClients, "rate-clients", defaultRateClients, "remember at most `n` clients for -rate (about 300 bytes each); past it the least recently seen is forgotten")
+	fs.Var(&o.trustedProxies, "trusted-proxy", "trust the reverse proxy at `CIDR` (repeatable) to name the client in -proxy-header, for -rate; without it the header is ignored")
+	fs.StringVar(&o.proxyHeader, "proxy-header", "X-Forwarded-For", "the header trusted proxies name the client in: X-Forwarded-For or Forwarded (its for= parameter); the rightmost hop that is not a trusted proxy is the client")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	fs.Usage = func() {
@@ -113,8 +166,14 @@ Usage:
 Examples:
   experimentd -config prod=configs/prod.yaml
   experimentd -addr :3002 -config prod=prod.yaml -config staging=https://storage.example.com/experiment-configs/configs/staging/
+  experimentd -addr :3002 -rate 20 -trusted-proxy 10.0.0.0/8 -config prod=prod.yaml   # behind a load balancer in 10/8
   curl -sG localhost:3002/decide --data-urlencode user_key=user-123 --data-urlencode env=prod \
        --data-urlencode 'context={"country":"US"}'
+
+It listens at once; each environment answers 503 until its first good
+config loads. Past a limit a client gets a JSON error: 503 over -max-conns
+(after closing the longest idle connection, if any) or -max-inflight, 431
+over -max-header-bytes, 414 over -max-context-bytes, 429 over -rate.
 
 Flags:
 `)
@@ -131,6 +190,28 @@ Flags:
 	}
 	if o.logFormat != "json" && o.logFormat != "text" {
 		return nil, fmt.Errorf("-log-format %q: want json or text", o.logFormat)
+	}
+	switch http.CanonicalHeaderKey(o.proxyHeader) {
+	case "X-Forwarded-For", "Forwarded":
+		o.proxyHeader = http.CanonicalHeaderKey(o.proxyHeader)
+	default:
+		return nil, fmt.Errorf("-proxy-header %q: want X-Forwarded-For or Forwarded", o.proxyHeader)
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"-max-conns", o.maxConns}, {"-max-inflight", o.maxInflight}, {"-max-header-bytes", o.maxHeaderBytes}, {"-max-context-bytes", o.maxContextBytes}, {"-rate-clients", o.rateClients}} {
+		if f.n <= 0 {
+			return nil, fmt.Errorf("%s %d: want a positive number", f.name, f.n)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"-interval", o.interval}, {"-fetch-timeout", o.fetchTimeout}, {"-request-timeout", o.requestTimeout}, {"-shutdown-timeout", o.shutdownTimeout}, {"-idle-timeout", o.idleTimeout}} {
+		if f.d <= 0 {
+			return nil, fmt.Errorf("%s %v: want a positive duration", f.name, f.d)
+		}
 	}
 	return o, nil
 }
@@ -153,8 +234,8 @@ func sourceFor(src string, timeout time.Duration) experiment.Source {
 	return experiment.SnapshotSource(src, opts)
 }
 
-// run is experimentd: it serves until ctx is done. ready, if not nil,
-// receives the address it listens on.
+// run is experimentd: it serves until ctx is done, then shuts down within
+// -shutdown-timeout. ready, if not nil, receives the address it listens on.
 func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -166,24 +247,26 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	}
 	log := slog.New(handler)
 
-	s := newServer(o, log)
-	for _, c := range o.configs {
-		if err := s.watch(ctx, c.env, sourceFor(c.source, o.fetchTimeout)); err != nil {
-			return err
-		}
-	}
-	defer s.close()
-
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
+	}
+	conns := newConnLimiter(ln, o.maxConns, o.maxHeaderBytes)
+	s := newServer(o, log)
+	s.conns = conns
+	watching, stopWatching := context.WithCancel(context.Background())
+	defer stopWatching()
+	for _, c := range o.configs {
+		s.watch(watching, s.envs[c.env], sourceFor(c.source, o.fetchTimeout))
 	}
 	srv := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: o.requestTimeout,
 		ReadTimeout:       o.requestTimeout,
 		WriteTimeout:      o.requestTimeout,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       o.idleTimeout,
+		MaxHeaderBytes:    o.maxHeaderBytes,
+		ConnState:         conns.ConnState,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	log.Info("experimentd: listening", "addr", ln.Addr().String(), "environments", len(o.configs))
@@ -191,17 +274,26 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		ready <- ln.Addr().String()
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(conns) }()
+	var serveErr error
 	select {
-	case err := <-served:
-		return err
+	case serveErr = <-served:
 	case <-ctx.Done():
 	}
 	log.Info("experimentd: shutting down", "timeout", o.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	stopWatching()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		s.close(sctx)
+	}()
+	if serveErr == nil {
+		if err := srv.Shutdown(sctx); err != nil {
+			serveErr = fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	return nil
+	<-stopped
+	return serveErr
 }

@@ -49,6 +49,29 @@ func start(t testing.TB, args ...string) string {
 	return ""
 }
 
+// waitLoaded waits until /health reports exactly the config versions in
+// want: environments load in the background, after experimentd listens.
+func waitLoaded(t testing.TB, base string, want map[string]int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var h struct {
+			ConfigVersions map[string]int64 `json:"config_versions"`
+		}
+		_, body := get(t, base+"/health")
+		if err := json.Unmarshal([]byte(body), &h); err != nil {
+			t.Fatalf("/health: %v: %s", err, body)
+		}
+		if cmp.Equal(want, h.ConfigVersions) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health never reported %v (last: %s)", want, body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 type syncWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -112,6 +135,7 @@ func TestEndpoints(t *testing.T) {
 	writeFile(t, snap, `{"version": 4, "environment": "snap", "experiments": [{"id": "e", "key": "banner", "salt": "s",
 		"variants": [{"id": "v", "key": "on"}], "allocations": [{"variantId": "v", "rangeStart": 0, "rangeEnd": 9999}]}]}`)
 	base := start(t, "-interval", "20ms", "-config", "prod="+prod, "-config", "snap="+snap, "-config", "broken="+filepath.Join(dir, "missing.yaml"))
+	waitLoaded(t, base, map[string]int64{"prod": 1, "snap": 4})
 
 	tests := []struct {
 		name     string
@@ -236,6 +260,7 @@ func TestStorageLayout(t *testing.T) {
 	}))
 	defer store.Close()
 	base := start(t, "-interval", "20ms", "-config", "staging="+store.URL+"/experiment-configs/configs/staging/")
+	waitLoaded(t, base, map[string]int64{"staging": 1})
 	if _, body := get(t, base+"/health"); body != `{"status":"ok","config_versions":{"staging":1}}`+"\n" {
 		t.Fatalf("health = %s", body)
 	}
@@ -259,6 +284,7 @@ func TestRateLimit(t *testing.T) {
 	prod := filepath.Join(dir, "prod.yaml")
 	writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
 	base := start(t, "-rate", "0.001", "-burst", "3", "-config", "prod="+prod)
+	waitLoaded(t, base, map[string]int64{"prod": 1})
 	var codes []int
 	for range 5 {
 		code, _ := get(t, decideURL(base, "user_key", "u", "env", "prod"))
@@ -283,6 +309,11 @@ func TestFlags(t *testing.T) {
 		{name: "config without env", args: []string{"-config", "prod.yaml"}, wantErr: `invalid value "prod.yaml" for flag -config: want ENV=SOURCE, got "prod.yaml"`},
 		{name: "environment twice", args: []string{"-config", "a=x", "-config", "a=y"}, wantErr: `invalid value "a=y" for flag -config: environment "a" given twice`},
 		{name: "bad log format", args: []string{"-config", "a=x", "-log-format", "xml"}, wantErr: `-log-format "xml": want json or text`},
+		{name: "bad trusted proxy", args: []string{"-config", "a=x", "-trusted-proxy", "10.0.0.0/33"}, wantErr: `invalid value "10.0.0.0/33" for flag -trusted-proxy: want a CIDR prefix such as 10.0.0.0/8 or an address, got "10.0.0.0/33"`},
+		{name: "bad proxy header", args: []string{"-config", "a=x", "-proxy-header", "X-Real-IP"}, wantErr: `-proxy-header "X-Real-IP": want X-Forwarded-For or Forwarded`},
+		{name: "zero max-conns", args: []string{"-config", "a=x", "-max-conns", "0"}, wantErr: `-max-conns 0: want a positive number`},
+		{name: "negative max-context-bytes", args: []string{"-config", "a=x", "-max-context-bytes", "-1"}, wantErr: `-max-context-bytes -1: want a positive number`},
+		{name: "zero idle timeout", args: []string{"-config", "a=x", "-idle-timeout", "0s"}, wantErr: `-idle-timeout 0s: want a positive duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,8 +322,15 @@ func TestFlags(t *testing.T) {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("run = %v; want %q", err, tt.wantErr)
 			}
-			if tt.name == "help" && (!errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "Examples:") || !strings.Contains(out.String(), "-rate")) {
-				t.Errorf("-h output lacks examples or flags:\n%s", out.String())
+			if tt.name == "help" {
+				if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "Examples:") {
+					t.Errorf("-h output lacks examples:\n%s", out.String())
+				}
+				for _, f := range []string{"-rate", "-max-conns", "-max-inflight", "-max-header-bytes", "-max-context-bytes", "-idle-timeout", "-rate-clients", "-trusted-proxy", "-proxy-header"} {
+					if !strings.Contains(out.String(), "  "+f+" ") {
+						t.Errorf("-h output lacks %s:\n%s", f, out.String())
+					}
+				}
 			}
 		})
 	}
@@ -312,6 +350,7 @@ func BenchmarkDecide(b *testing.B) {
 	prod := filepath.Join(dir, "prod.yaml")
 	writeFile(b, prod, cfg.String())
 	base := start(b, "-log-level", "warn", "-config", "prod="+prod)
+	waitLoaded(b, base, map[string]int64{"prod": 1})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	var latencies []time.Duration

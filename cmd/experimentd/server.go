@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -23,61 +21,34 @@ import (
 type server struct {
 	opts    *options
 	log     *slog.Logger
-	envs    map[string]*experiment.Live
-	order   []string // environments in flag order
+	envs    map[string]*environment // fixed once serving
+	order   []string                // environments in flag order
 	limiter *clientLimiter
+	proxies proxies
+	conns   *connLimiter // nil when not serving from a listener
 	metrics metrics
 }
 
 func newServer(o *options, log *slog.Logger) *server {
-	s := &server{opts: o, log: log, envs: map[string]*experiment.Live{}}
+	s := &server{opts: o, log: log, envs: map[string]*environment{}, proxies: proxies{trusted: o.trustedProxies, header: o.proxyHeader}}
 	if o.rate > 0 {
-		s.limiter = newClientLimiter(rate.Limit(o.rate), o.burst)
+		s.limiter = newClientLimiter(rate.Limit(o.rate), o.burst, o.rateClients)
 	}
-	s.metrics.reloadFailures = map[string]*atomic.Int64{}
+	for _, c := range o.configs {
+		s.envs[c.env] = &environment{name: c.env, loaded: make(chan struct{})}
+		s.order = append(s.order, c.env)
+	}
 	return s
-}
-
-// noConfig is the fallback that serves while an environment has no good
-// config yet: /decide answers 503 for it.
-var noConfig = &experiment.Ruleset{}
-
-// watch starts serving env from src.
-func (s *server) watch(ctx context.Context, env string, src experiment.Source) error {
-	failures := &atomic.Int64{}
-	s.metrics.reloadFailures[env] = failures
-	live, err := experiment.Watch(ctx, src, &experiment.WatchOptions{
-		Interval: s.opts.interval,
-		Fallback: noConfig,
-		Parse:    []experiment.Option{experiment.WithEnv(env)},
-		Logger:   s.log.With("environment", env),
-		OnError:  func(error) { failures.Add(1) },
-	})
-	if err != nil {
-		return fmt.Errorf("environment %q: %w", env, err)
-	}
-	s.envs[env] = live
-	s.order = append(s.order, env)
-	return nil
-}
-
-func (s *server) close() {
-	for _, l := range s.envs {
-		l.Close()
-	}
 }
 
 // config returns the environment's current config, or nil when it has
 // none (unknown environment, or no good config loaded yet).
 func (s *server) config(env string) *experiment.Ruleset {
-	live, ok := s.envs[env]
+	e, ok := s.envs[env]
 	if !ok {
 		return nil
 	}
-	if rs := live.Ruleset(); rs != noConfig {
-		return rs
-	}
-	return nil
+	return e.config()
 }
 
 func (s *server) routes() http.Handler {
@@ -85,7 +56,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /decide", s.decide)
 	mux.HandleFunc("GET /health", s.health)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
-	return s.observe(mux)
+	return s.observe(s.bound(mux))
 }
 
 // observe counts every response, applies the rate limit and logs at debug.
@@ -93,13 +64,14 @@ func (s *server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		if s.limiter != nil && r.URL.Path == "/decide" && !s.limiter.allow(clientIP(r), start) {
+		client := s.proxies.clientAddr(r)
+		if s.limiter != nil && r.URL.Path == "/decide" && !s.limiter.allow(clientKey(client), start) {
 			writeJSON(rec, http.StatusTooManyRequests, errorBody{"Rate limit exceeded"})
 		} else {
 			next.ServeHTTP(rec, r)
 		}
 		s.metrics.request(r.URL.Path, rec.code)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", time.Since(start), "client", clientIP(r))
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", time.Since(start), "client", client)
 	})
 }
 
@@ -127,10 +99,14 @@ type decideResponse struct {
 
 // decide answers GET /decide as the platform's decision service does,
 // checking in its order: user_key and env, then the config, then context.
+// A context over -max-context-bytes is refused first, with 414.
 func (s *server) decide(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	userKey, env := q.Get("user_key"), q.Get("env")
 	switch {
+	case len(q.Get("context")) > s.opts.maxContextBytes:
+		writeJSON(w, http.StatusRequestURITooLong, errorBody{fmt.Sprintf("context is over the %d-byte limit", s.opts.maxContextBytes)})
+		return
 	case userKey == "":
 		writeJSON(w, http.StatusBadRequest, errorBody{"user_key is required and must not be empty"})
 		return
@@ -192,9 +168,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // metrics are the counters served at /metrics.
 type metrics struct {
-	requests       sync.Map // "path\x00code" -> *atomic.Int64
-	assignments    sync.Map // "env\x00experiment\x00variant" -> *atomic.Int64
-	reloadFailures map[string]*atomic.Int64
+	requests    sync.Map // "path\x00code" -> *atomic.Int64
+	assignments sync.Map // "env\x00experiment\x00variant" -> *atomic.Int64
 }
 
 func (m *metrics) request(path string, code int) {
@@ -249,7 +224,12 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	b.WriteString("# HELP experimentd_config_reload_failures_total Failed config fetches and parses by environment.\n# TYPE experimentd_config_reload_failures_total counter\n")
 	for _, env := range envs {
-		fmt.Fprintf(&b, "experimentd_config_reload_failures_total{environment=%s} %d\n", quoteLabel(env), s.metrics.reloadFailures[env].Load())
+		fmt.Fprintf(&b, "experimentd_config_reload_failures_total{environment=%s} %d\n", quoteLabel(env), s.envs[env].failures.Load())
+	}
+	if s.conns != nil {
+		fmt.Fprintf(&b, "# HELP experimentd_open_connections Connections open, counted against -max-conns.\n# TYPE experimentd_open_connections gauge\nexperimentd_open_connections %d\n", s.conns.openConns())
+		fmt.Fprintf(&b, "# HELP experimentd_connections_rejected_total Connections answered 503 or closed for being over -max-conns.\n# TYPE experimentd_connections_rejected_total counter\nexperimentd_connections_rejected_total %d\n", s.conns.rejected.Load())
+		fmt.Fprintf(&b, "# HELP experimentd_idle_connections_closed_total Idle keep-alive connections closed to make room under -max-conns.\n# TYPE experimentd_idle_connections_closed_total counter\nexperimentd_idle_connections_closed_total %d\n", s.conns.evicted.Load())
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
@@ -258,52 +238,4 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // quoteLabel quotes a Prometheus label value.
 func quoteLabel(v string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
-}
-
-// clientLimiter keeps a token bucket per client IP, forgetting clients idle
-// for ten minutes.
-type clientLimiter struct {
-	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
-	clients map[string]*client
-	swept   time.Time
-}
-
-type client struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newClientLimiter(limit rate.Limit, burst int) *clientLimiter {
-	return &clientLimiter{limit: limit, burst: max(burst, 1), clients: map[string]*client{}}
-}
-
-func (l *clientLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, c := range l.clients {
-			if now.Sub(c.seen) > 10*time.Minute {
-				delete(l.clients, k)
-			}
-		}
-		l.swept = now
-	}
-	c, ok := l.clients[ip]
-	if !ok {
-		c = &client{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.clients[ip] = c
-	}
-	c.seen = now
-	return c.lim.AllowN(now, 1)
-}
-
-// clientIP is the request's remote IP, without the port.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
