@@ -86,8 +86,11 @@ func newHandler(ctx context.Context, configFile string, logger *slog.Logger) (ht
 	}
 
 	var qa *experiment.QA
-	if key := os.Getenv("EXPERIMENT_QA_KEY"); len(key) >= 32 {
-		qa = &experiment.QA{Key: []byte(key)}
+	if key := os.Getenv("EXPERIMENT_QA_KEY"); key != "" {
+		var err error
+		if qa, err = experiment.NewQA([]byte(key)); err != nil {
+			return nil, err
+		}
 		token := qa.Token(map[string]string{"buttonColor": "greenButton"}, time.Now().Add(24*time.Hour))
 		logger.Info("QA link forcing greenButton", "url", "/?experiment_qa="+token)
 	}
