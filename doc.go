@@ -14,6 +14,12 @@
 // encoded as JSON. Evaluation only reads, allocates nothing and is safe for
 // concurrent use.
 //
+// The files follow that pipeline (ARCHITECTURE.md draws it): Source and
+// Watch fetch bytes; Parse and Check (parse*.go) compile them into the
+// model (model.go); decide (decide.go) applies the evaluation order below,
+// once, for VariantFor, Feature, Payload, Assignments, Select, Protect,
+// Handle and Explain.
+//
 // # Config
 //
 // The top-level keys are groups, experiments, audiences, envs,

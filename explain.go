@@ -73,33 +73,14 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 			return ex
 		}
 	}
-	switch {
-	case !e.running:
-		ex.Reason, ex.Detail = ReasonDisabled, "the experiment's status is not running"
-		return ex
-	case e.disabled:
-		ex.Reason, ex.Detail = ReasonDisabled, "the experiment is off for everyone (false)"
-		return ex
-	}
-	if len(e.audience) > 0 {
-		if i, why := e.audience.explain(&c); i < 0 {
-			ex.Reason, ex.Detail = ReasonAudience, fmt.Sprintf("audience %q did not match: %s", e.audName, why)
-			if e.audName == "" { // a snapshot's audienceRules
-				ex.Detail = "no audience rule matched: " + why
-			}
-			return ex
-		}
-	}
-	if len(e.targeting) > 0 {
-		i, why := e.targeting.explain(&c)
-		if i < 0 {
-			ex.Reason, ex.Detail = ReasonTargeting, "no targeting rule matched: "+why
-			return ex
-		}
-		ex.Rule = i
-	}
-	ex.Targeted = len(e.audience) > 0 || len(e.targeting) > 0
-	v, reason, detail := r.explainArms(e, &c, &ex)
+	gb := -1
+	var d decision
+	v := r.decide(e, &c, &gb, &d)
+	ex.Bucket, ex.Rule = d.bucket, d.rule
+	// Targeted: the user passed an audience or targeting rules.
+	passed := d.by == byNoArm || d.by >= byEveryone
+	ex.Targeted = passed && (len(e.audience) > 0 || len(e.targeting) > 0)
+	reason, detail := r.describeDecision(e, &c, &d, gb)
 	switch {
 	case v < 0:
 		ex.Reason, ex.Detail = reason, detail
@@ -112,51 +93,49 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 	return ex
 }
 
-// explainArms is choose's variant loop, saying which part decided.
-func (r *Ruleset) explainArms(e *experiment, c *Context, ex *Explanation) (int, Reason, string) {
-	groupBucket := -1
-	bucket := func() int {
-		if ex.Bucket < 0 {
-			ex.Bucket = c.bucket(e.salt)
-		}
-		return ex.Bucket
+// describeDecision says in words what decided d, for the user in c; gb is
+// the group bucket decide computed, or -1.
+func (r *Ruleset) describeDecision(e *experiment, c *Context, d *decision, gb int) (Reason, string) {
+	a := arm{variant: -1}
+	if d.arm >= 0 {
+		a = e.arms[d.arm]
 	}
-	decided := func(a arm, reason Reason, detail string) (int, Reason, string) {
-		if a.variant < 0 {
-			return -1, ReasonNoVariant, detail + ", but the allocation names no variant of the experiment"
+	var reason Reason
+	var detail string
+	switch d.by {
+	case byStatus:
+		return ReasonDisabled, "the experiment's status is not running"
+	case byDisabled:
+		return ReasonDisabled, "the experiment is off for everyone (false)"
+	case byAudience:
+		_, why := e.audience.explain(c)
+		if e.audName == "" { // a snapshot's audienceRules
+			return ReasonAudience, "no audience rule matched: " + why
 		}
-		return a.variant, reason, detail
+		return ReasonAudience, fmt.Sprintf("audience %q did not match: %s", e.audName, why)
+	case byTargeting:
+		_, why := e.targeting.explain(c)
+		return ReasonTargeting, "no targeting rule matched: " + why
+	case byNoArm:
+		detail = "no variant's allocation holds the user"
+		if d.bucket >= 0 {
+			detail += fmt.Sprintf(" (bucket %d under salt %q)", d.bucket, e.salt)
+		}
+		return ReasonNoMatch, detail
+	case byEveryone:
+		reason, detail = ReasonEveryone, "the variant is for everyone"
+	case byUser:
+		reason, detail = ReasonUserID, fmt.Sprintf("group %q lists the user", a.alloc.groups[d.group].name)
+	case byGroup:
+		g := a.alloc.groups[d.group]
+		reason, detail = ReasonGroup, fmt.Sprintf("group %q: bucket %d under the top-level salt %q is in %s", g.name, gb, r.groupSalt, formatSpan(g.spans[d.span]))
+	case bySplit:
+		reason, detail = ReasonSplit, fmt.Sprintf("bucket %d under salt %q is in %s", d.bucket, e.salt, formatSpan(a.alloc.spans[d.span]))
 	}
-	for _, a := range e.arms {
-		if a.alloc.everyone {
-			return decided(a, ReasonEveryone, "the variant is for everyone")
-		}
-		for _, g := range a.alloc.groups {
-			if _, ok := g.users[c.userID]; ok {
-				return decided(a, ReasonUserID, fmt.Sprintf("group %q lists the user", g.name))
-			}
-			if len(g.spans) > 0 {
-				if groupBucket < 0 {
-					groupBucket = c.bucket(r.groupSalt)
-				}
-				for _, s := range g.spans {
-					if s.contains(groupBucket) {
-						return decided(a, ReasonGroup, fmt.Sprintf("group %q: bucket %d under the top-level salt %q is in %s", g.name, groupBucket, r.groupSalt, formatSpan(s)))
-					}
-				}
-			}
-		}
-		for _, s := range a.alloc.spans {
-			if s.contains(bucket()) {
-				return decided(a, ReasonSplit, fmt.Sprintf("bucket %d under salt %q is in %s", ex.Bucket, e.salt, formatSpan(s)))
-			}
-		}
+	if a.variant < 0 {
+		return ReasonNoVariant, detail + ", but the allocation names no variant of the experiment"
 	}
-	detail := "no variant's allocation holds the user"
-	if ex.Bucket >= 0 {
-		detail += fmt.Sprintf(" (bucket %d under salt %q)", ex.Bucket, e.salt)
-	}
-	return -1, ReasonNoMatch, detail
+	return reason, detail
 }
 
 // explain returns the index of the first rule that matches, or -1 and why

@@ -75,6 +75,13 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 		p.errorf(n, path, ErrInvalidValue, "expected a JSON value, found %s", describe(n))
 		return false
 	}
+	return p.appendScalar(buf, n, path)
+}
+
+// appendScalar writes a scalar node as JSON: null, a boolean, a finite
+// number as written (or normalised when YAML spells it otherwise), or a
+// string.
+func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 	switch n.ShortTag() {
 	case "!!null":
 		buf.WriteString("null")

@@ -35,56 +35,6 @@ func (r *Ruleset) forcedOrChosen(e *experiment, c *Context, gb *int) int {
 	return r.choose(e, c, gb)
 }
 
-// choose returns the index of the variant of e the user in c is assigned,
-// or -1 when the user is off. It follows doc.go's "Evaluation order": status,
-// audience, targeting, then the arms in order, the first whose allocation
-// matches deciding (in a snapshot, possibly for no variant). Each bucket is hashed at most once, and only
-// when a percentage needs it.
-func (r *Ruleset) choose(e *experiment, c *Context, gb *int) int {
-	if !e.running {
-		return -1
-	}
-	if e.audience != nil && !e.audience.match(c) {
-		return -1
-	}
-	if !e.targeting.match(c) {
-		return -1
-	}
-	expBucket := -1
-	for i := range e.arms {
-		a := &e.arms[i].alloc
-		if a.everyone {
-			return e.arms[i].variant
-		}
-		for _, g := range a.groups {
-			if _, ok := g.users[c.userID]; ok {
-				return e.arms[i].variant
-			}
-			if len(g.spans) > 0 {
-				if *gb < 0 {
-					*gb = c.bucket(r.groupSalt)
-				}
-				for _, s := range g.spans {
-					if s.contains(*gb) {
-						return e.arms[i].variant
-					}
-				}
-			}
-		}
-		if len(a.spans) > 0 {
-			if expBucket < 0 {
-				expBucket = c.bucket(e.salt)
-			}
-			for _, s := range a.spans {
-				if s.contains(expBucket) {
-					return e.arms[i].variant
-				}
-			}
-		}
-	}
-	return -1
-}
-
 // Select returns the callback for the user in c: fns[v] where v is the
 // user's variant of the experiment name, else fns["fallback"], else nil. The
 // fallback is chosen both when the user is off and when fns has no entry

@@ -95,19 +95,7 @@ func (v *value) equalKind(k kind, s string, n number, b bool) bool {
 func (d *cond) match(c *Context) bool {
 	attr, ok := c.attr(d.attr, d.platform)
 	if d.val.kind == kUndefined {
-		// Only in snapshots. JavaScript's undefined equals only a missing
-		// attribute, and the platform's `path in obj` finds the names every
-		// object inherits.
-		missing := !ok && !jsPrototypeNames[d.attr]
-		switch d.op {
-		case opEq:
-			return missing
-		case opNeq:
-			return !missing
-		case opNotIn:
-			return false
-		}
-		return false
+		return d.matchUndefined(ok)
 	}
 	switch d.op {
 	case opNeq:
@@ -138,18 +126,7 @@ func (d *cond) match(c *Context) bool {
 			return false
 		}
 		c, ok := n.cmp(d.val.n)
-		if !ok {
-			return false
-		}
-		switch d.op {
-		case opGt:
-			return c > 0
-		case opLt:
-			return c < 0
-		case opGte:
-			return c >= 0
-		}
-		return c <= 0
+		return ok && d.op.holds(c)
 	case opMatches:
 		s, isStr := attrString(attr)
 		return isStr && d.re.MatchString(s)
@@ -159,25 +136,43 @@ func (d *cond) match(c *Context) bool {
 			return false
 		}
 		c, ok := compareVersion(s, d.ver)
-		if !ok {
-			return false
-		}
-		switch d.op {
-		case opSemverEq:
-			return c == 0
-		case opSemverGt:
-			return c > 0
-		case opSemverGte:
-			return c >= 0
-		case opSemverLt:
-			return c < 0
-		}
-		return c <= 0
+		return ok && d.op.holds(c)
 	}
 	return false
 }
 
 // inList reports whether attr equals an element of v's list.
+// matchUndefined matches a snapshot condition whose value is JavaScript's
+// undefined, which equals only a missing attribute; the platform's
+// `path in obj` finds the names every object inherits. ok is whether the
+// attribute is present.
+func (d *cond) matchUndefined(ok bool) bool {
+	missing := !ok && !jsPrototypeNames[d.attr]
+	switch d.op {
+	case opEq:
+		return missing
+	case opNeq:
+		return !missing
+	}
+	return false
+}
+
+// holds reports whether a comparison result c (-1, 0 or 1) satisfies an
+// ordering operator: gt, lt, gte, lte or a semver one.
+func (o op) holds(c int) bool {
+	switch o {
+	case opGt, opSemverGt:
+		return c > 0
+	case opLt, opSemverLt:
+		return c < 0
+	case opGte, opSemverGte:
+		return c >= 0
+	case opLte, opSemverLte:
+		return c <= 0
+	}
+	return c == 0 // opSemverEq
+}
+
 func (v *value) inList(attr any) bool {
 	if s, ok := attr.(string); ok && v.strs != nil {
 		for _, x := range v.strs {
@@ -232,6 +227,25 @@ func compareVersion(s, ver string) (int, bool) {
 	return semver.Compare(v, ver), true
 }
 
+// first returns the index of the first rule whose conditions all match,
+// or -1 when none does.
+func (rs rules) first(c *Context) int {
+	for i, r := range rs {
+		ok := true
+		for j := range r {
+			if !r[j].match(c) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// match reports whether rs matches: an empty list matches everyone.
 func (rs rules) match(c *Context) bool {
 	if len(rs) == 0 {
 		return true
