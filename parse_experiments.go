@@ -288,7 +288,13 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 
 // variantName rejects the names validName rejects: the empty variant name,
 // in particular, Feature could not tell from off.
+// A variant named "fallback" loads, with a warning: Select and Protect
+// take "fallback" as the callback for users off the experiment, so users
+// in that variant and users who are off get the same callback.
 func (p *parser) variantName(en entry, path string) bool {
+	if en.key == "fallback" {
+		p.warnf(en.k, path, `a variant named "fallback" is the same key as Select's and Protect's fallback: users in it and users who are off get the same callback; rename it to tell them apart`)
+	}
 	return p.validName(en, path, "a variant")
 }
 

@@ -10,17 +10,17 @@ import (
 	"github.com/inprocess/experiment"
 )
 
-// Rules is the config an inspector shows. *experiment.Live implements it;
-// wrap a fixed *experiment.Ruleset with ForRuleset.
+// Rules is the config an inspector shows: experiment.Rules, the one
+// interface of what can be served, which *experiment.Ruleset and
+// *experiment.Live implement. It is an alias, kept so that code naming
+// inspect.Rules still compiles.
 //
 // Ruleset is called once per request, so a page shows one config from top
 // to bottom even while a Live reloads; it may return nil, and the page then
 // says that no config is loaded. If the value also has a method
 // Status() experiment.Status, as *experiment.Live does, the page shows the
 // status too. Implementations must be safe for concurrent use.
-type Rules interface {
-	Ruleset() *experiment.Ruleset
-}
+type Rules = experiment.Rules
 
 // statuser is the optional interface of a Rules that reloads.
 type statuser interface {
@@ -69,7 +69,7 @@ const MaxAttrsSize = 64 << 10
 // never cut short. Responses are not cached (Cache-Control: no-store) and
 // carry a Content-Security-Policy that allows no scripts and no requests to
 // other origins. The handler is safe for concurrent use.
-func Handler(src Rules, opts *Options) http.Handler {
+func Handler(src experiment.Rules, opts *Options) http.Handler {
 	if src == nil {
 		panic("inspect: Handler with nil Rules")
 	}
