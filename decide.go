@@ -78,7 +78,7 @@ func (r *Ruleset) decide(e *experiment, c *Context, gb *int, d *decision) int {
 			}
 			if len(g.spans) > 0 {
 				if *gb < 0 {
-					*gb = c.bucket(r.groupSalt)
+					*gb = c.bucketPacked(r.groupPack, r.groupSalt)
 				}
 				for si, s := range g.spans {
 					if s.contains(*gb) {
@@ -89,7 +89,7 @@ func (r *Ruleset) decide(e *experiment, c *Context, gb *int, d *decision) int {
 		}
 		if len(a.spans) > 0 {
 			if expBucket < 0 {
-				expBucket = c.bucket(e.salt)
+				expBucket = c.bucketPacked(e.pack, e.salt)
 			}
 			for si, s := range a.spans {
 				if s.contains(expBucket) {

@@ -121,15 +121,20 @@ type Assignment struct {
 
 // Assignments returns every experiment the user in c is assigned, in config
 // order. It returns an empty, non-nil slice when there is none, so it
-// encodes as the JSON []. It makes at most one allocation; use
-// AppendAssignments to make none.
+// encodes as the JSON []. It makes one allocation, of exactly the result's
+// size (none when the user has no assignment; two beyond 1,024
+// experiments); use AppendAssignments into a reused slice to make none.
 func (r *Ruleset) Assignments(c Context) []Assignment {
 	if r == nil || len(r.exps) == 0 {
 		return []Assignment{}
 	}
-	var idx [64]int16 // the assigned variant of each experiment, when they fit
-	if len(r.exps) > len(idx) {
-		return r.AppendAssignments(make([]Assignment, 0, len(r.exps)), c)
+	// The assigned variant of each experiment, so that the result is
+	// allocated once at its exact size; on the stack up to 1,024
+	// experiments (2 KB), beyond that a second allocation.
+	var stack [1024]int16
+	idx := stack[:]
+	if len(r.exps) > len(stack) {
+		idx = make([]int16, len(r.exps))
 	}
 	n, gb, plain := 0, -1, r.plain(&c)
 	for i, e := range r.exps {

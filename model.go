@@ -19,6 +19,7 @@ type Ruleset struct {
 	env       string
 	version   int64
 	groupSalt string        // the top-level salt, for percentages in groups
+	groupPack *saltPack     // groupSalt, laid out for hashing
 	exps      []*experiment // config order, env overrides applied
 	byName    map[string]ref
 	warnings  []Warning
@@ -44,6 +45,7 @@ type experiment struct {
 	disabled  bool // written as false or 0: off for everyone
 	variants  []variant
 	arms      []arm // tried in order; the first whose allocation matches decides
+	pack *saltPack // salt, laid out for hashing (see salt.go)
 	// variantByKey finds a variant by name in experiments with more than
 	// variantScanLimit variants; nil otherwise (see variantIndex).
 	variantByKey map[string]int

@@ -318,6 +318,7 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	r.env = o.activeEnv(envVar)
 	r.exps = applyEnv(base, envs[r.env])
 	r.byName = index(r.exps)
+	r.groupPack = packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()
 	return r
 }

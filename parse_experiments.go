@@ -68,6 +68,9 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 func index(exps []*experiment) map[string]ref {
 	m := make(map[string]ref, len(exps))
 	for _, e := range exps {
+		if e.pack == nil {
+			e.pack = packSalt(e.salt)
+		}
 		if _, dup := m[e.key]; dup {
 			continue
 		}

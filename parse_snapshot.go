@@ -58,6 +58,7 @@ func (p *parser) snapshot(top []entry) *Ruleset {
 	}
 	r.exps = applyEnv(exps, nil)
 	r.byName = index(r.exps)
+	r.groupPack = packSalt(r.groupSalt)
 	return r
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -52,7 +53,7 @@ func (r *Ruleset) expose(e *experiment, v int, c *Context) {
 	r.exposed(Exposure{
 		Experiment: e.key, ExperimentID: e.id,
 		Variant: e.variants[v].key, VariantID: e.variants[v].id,
-		UserID: c.userID, Version: r.version, Env: r.env,
+		UserID: strings.Clone(c.userID), Version: r.version, Env: r.env, // a copy, so that c does not escape
 		Forced: forced, Time: time.Now(),
 	})
 }
@@ -74,17 +75,17 @@ type exposed struct {
 // first reports whether this is the request's first exposure of e's
 // variant v.
 func (s *request) first(e *experiment, v int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := exposed{e, v}
-	if _, ok := s.seen[k]; ok {
-		return false
+	s.mu.Lock() // unlocked without defer, so that s does not escape
+	_, seen := s.seen[k]
+	if !seen {
+		if s.seen == nil {
+			s.seen = map[exposed]struct{}{}
+		}
+		s.seen[k] = struct{}{}
 	}
-	if s.seen == nil {
-		s.seen = map[exposed]struct{}{}
-	}
-	s.seen[k] = struct{}{}
-	return true
+	s.mu.Unlock()
+	return !seen
 }
 
 // Rules yields the ruleset to evaluate against now. A *Ruleset yields

@@ -1,0 +1,82 @@
+package experiment
+
+// A salt pre-packed at load for the hash of hash.go: the Context holds
+// MurmurHash3's state after "userID:", which leaves 0 to 3 bytes pending
+// in a block, so each salt is laid out once for each of the four ways its
+// bytes fall into blocks after that prefix. Continuing the hash is then
+// whole 32-bit words, with no byte loop.
+
+// packedSalt is a salt laid out for one alignment (the prefix's pending
+// byte count).
+type packedSalt struct {
+	mixHead bool     // head completes the prefix's pending block
+	head    uint32   // the salt's first bytes, shifted past the pending ones
+	headN   uint8    // how many bytes head holds
+	words   []uint32 // the whole blocks after head
+	tail    uint32   // the bytes after the last whole block
+	tailN   uint8
+	n       uint32 // len(salt)
+}
+
+// saltPack is a salt laid out for every alignment.
+type saltPack [4]packedSalt
+
+// packSalt lays out salt for each alignment.
+func packSalt(salt string) *saltPack {
+	var p saltPack
+	for a := range p {
+		ps := &p[a]
+		ps.n = uint32(len(salt))
+		rest := salt
+		if a > 0 {
+			k := min(4-a, len(salt))
+			for i := range k {
+				ps.head |= uint32(salt[i]) << (8 * (a + i))
+			}
+			ps.headN, ps.mixHead = uint8(k), a+k == 4
+			rest = salt[k:]
+			if !ps.mixHead {
+				continue // the whole salt fits in the pending block
+			}
+		}
+		for len(rest) >= 4 {
+			ps.words = append(ps.words, uint32(rest[0])|uint32(rest[1])<<8|uint32(rest[2])<<16|uint32(rest[3])<<24)
+			rest = rest[4:]
+		}
+		for i := range len(rest) {
+			ps.tail |= uint32(rest[i]) << (8 * i)
+		}
+		ps.tailN = uint8(len(rest))
+	}
+	return &p
+}
+
+// resume returns the hash of the prefix m followed by the salt p packs.
+func (m murmur) resume(p *saltPack) uint32 {
+	ps := &p[m.nt&3]
+	h1, tail, nt := m.h1, m.tail, m.nt
+	if ps.mixHead {
+		h1 = mixBlock(h1, tail|ps.head)
+		tail, nt = 0, 0
+	} else {
+		tail |= ps.head
+		nt += ps.headN
+	}
+	for _, w := range ps.words {
+		h1 = mixBlock(h1, w)
+	}
+	if ps.tailN > 0 {
+		tail |= ps.tail << (8 * nt)
+		nt += ps.tailN
+	}
+	return murmur{h1: h1, tail: tail, nt: nt, n: m.n + ps.n}.sum()
+}
+
+// bucketPacked is the user's bucket under the salt p packs (salt is the
+// same salt, for a Context without a hashed prefix).
+func (c *Context) bucketPacked(p *saltPack, salt string) int {
+	if !c.hashed || p == nil {
+		return Bucket(c.userID, salt)
+	}
+	return int(c.prefix.resume(p) % Buckets)
+}
