@@ -44,8 +44,8 @@ type experiment struct {
 	targeting rules
 	disabled  bool // written as false or 0: off for everyone
 	variants  []variant
-	arms      []arm // tried in order; the first whose allocation matches decides
-	pack *saltPack // salt, laid out for hashing (see salt.go)
+	arms      []arm     // tried in order; the first whose allocation matches decides
+	pack      *saltPack // salt, laid out for hashing (see salt.go)
 	// variantByKey finds a variant by name in experiments with more than
 	// variantScanLimit variants; nil otherwise (see variantIndex).
 	variantByKey map[string]int
