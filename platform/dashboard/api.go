@@ -107,13 +107,22 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
+// inputError is a form the dashboard refuses itself, before any API call.
+type inputError string
+
+func (e inputError) Error() string { return "dashboard: " + string(e) }
+
 // statusOf returns the HTTP status a page answers with after err: the
-// API's own status for an API error, 502 when the API could not be
-// reached or answered nonsense.
+// API's own status for an API error, 400 for a form the dashboard
+// refused, 502 when the API could not be reached or answered nonsense.
 func statusOf(err error) int {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	var ie inputError
+	switch {
+	case errors.As(err, &ae):
 		return ae.Status
+	case errors.As(err, &ie):
+		return http.StatusBadRequest
 	}
 	return http.StatusBadGateway
 }

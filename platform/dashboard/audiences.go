@@ -119,6 +119,11 @@ func (d *dashboard) editAudience(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *dashboard) deleteAudience(w http.ResponseWriter, r *http.Request) {
+	if r.PostForm.Get("confirm") != "yes" {
+		err := inputError("tick the box to confirm the deletion")
+		d.showAudiences(w, r, failure{form: "audience-" + r.PathValue("id"), err: err.Error(), values: r.PostForm, status: statusOf(err)})
+		return
+	}
 	pub, err := d.api.deleteAudience(r.Context(), r.PathValue("id"))
 	if err != nil {
 		d.showAudiences(w, r, failure{form: "audience-" + r.PathValue("id"), err: err.Error(), values: r.PostForm, status: statusOf(err)})

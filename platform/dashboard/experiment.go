@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -234,7 +233,7 @@ func (d *dashboard) publish(w http.ResponseWriter, r *http.Request) {
 
 func (d *dashboard) deleteExperiment(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("confirm") != "yes" {
-		d.refuse(w, r, "header", errors.New("dashboard: tick the box to confirm the deletion"))
+		d.refuse(w, r, "header", inputError("tick the box to confirm the deletion"))
 		return
 	}
 	pub, err := d.api.deleteExperiment(r.Context(), r.PathValue("id"))
@@ -389,7 +388,7 @@ func (d *dashboard) splitEvenly(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(e.Variants) == 0 {
-		d.refuse(w, r, "alloc", errors.New("dashboard: add variants before splitting the buckets between them"))
+		d.refuse(w, r, "alloc", inputError("add variants before splitting the buckets between them"))
 		return
 	}
 	pub, err := d.api.setAllocations(r.Context(), e.ID, evenSplit(e.Variants))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The lifecycle the platform allows (PATCH /experiments/:id/status); the
@@ -60,6 +61,9 @@ func parseJSONField(what, text, want string) (json.RawMessage, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
+	if !utf8.ValidString(text) {
+		return nil, fmt.Errorf("%s is not valid UTF-8 text", what)
+	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var v any
@@ -100,7 +104,8 @@ func jsonError(what, text string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := position(text, int(se.Offset))
+		// Offset counts the offending byte itself.
+		line, col := position(text, int(se.Offset)-1)
 		return fmt.Errorf("%s is not valid JSON: %s (line %d, column %d)", what, msg, line, col)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {

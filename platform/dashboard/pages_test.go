@@ -85,14 +85,14 @@ func TestPages(t *testing.T) {
 		},
 		{
 			name: "draft experiment", path: "/experiments/" + expID, wantStatus: 200,
-			routes: map[string]reply{"GET /api/experiments/" + expID: {status: 200, body: experimentJSON("DRAFT")}},
-			want:   []string{`id="to-running">Start</button>`, `id="to-archived">Archive</button>`},
+			routes:  map[string]reply{"GET /api/experiments/" + expID: {status: 200, body: experimentJSON("DRAFT")}},
+			want:    []string{`id="to-running">Start</button>`, `id="to-archived">Archive</button>`},
 			wantNot: []string{`id="to-paused"`, `id="publish"`},
 		},
 		{
 			name: "paused experiment", path: "/experiments/" + expID, wantStatus: 200,
-			routes: map[string]reply{"GET /api/experiments/" + expID: {status: 200, body: experimentJSON("PAUSED")}},
-			want:   []string{`id="to-running">Resume</button>`, `id="to-archived">Archive</button>`, `id="publish"`},
+			routes:  map[string]reply{"GET /api/experiments/" + expID: {status: 200, body: experimentJSON("PAUSED")}},
+			want:    []string{`id="to-running">Resume</button>`, `id="to-archived">Archive</button>`, `id="publish"`},
 			wantNot: []string{`id="to-paused"`},
 		},
 		{
