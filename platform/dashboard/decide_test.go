@@ -57,7 +57,7 @@ func TestDecidePreview(t *testing.T) {
 				`<code>checkout-button</code></td>` + "\n" + `<td><span class="chip c`,
 				`>` + want + `</span></td>`,
 				`<span class="reason on">split</span>`,
-				fmt.Sprintf(`(bucket %d)`, experiment.Bucket(user, salt)),
+				fmt.Sprintf(`bucket %d under salt &#34;%s&#34;`, experiment.Bucket(user, salt), salt),
 				`<code>new-search</code>`,
 			},
 			wantNot:  []string{"disagree", "The decision service answered from version"},

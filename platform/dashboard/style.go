@@ -90,6 +90,7 @@ button.t-archived{background:#fff;color:#c9302c;border-color:#c9302c}
 .row label.wide{flex:1 1 300px}
 .stack{display:flex;flex-direction:column;gap:10px;align-items:stretch;margin:8px 0 0}
 .stack button{align-self:flex-start}
+.card.row,.card.stack{margin:0 0 14px}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px 14px;margin:8px 0}
 .grid .wide{grid-column:1 / -1}
 .grid button{justify-self:start}
