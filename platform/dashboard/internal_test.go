@@ -149,6 +149,11 @@ func TestSessionRoundTrip(t *testing.T) {
 	if _, ok := other.readSession(req); ok {
 		t.Error("a session signed with another key was accepted")
 	}
+	newToken := testDashboard(t)
+	newToken.token = "another token"
+	if _, ok := newToken.readSession(req); ok {
+		t.Error("a session of the old token was accepted after the token changed")
+	}
 }
 
 // FuzzSessionCookie: no cookie value makes a session except one this

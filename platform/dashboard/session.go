@@ -54,6 +54,14 @@ func (d *dashboard) mac(parts ...[]byte) []byte {
 	return m.Sum(nil)
 }
 
+// sessionMAC signs a session's bytes together with a hash of the token,
+// so changing the token (with a SessionKey kept across restarts) ends
+// every session.
+func (d *dashboard) sessionMAC(raw []byte) []byte {
+	tag := sha256.Sum256([]byte(d.token))
+	return d.mac([]byte("session"), tag[:], raw)
+}
+
 func (d *dashboard) encodeSession(s session) string {
 	raw := make([]byte, sessionLen, sessionLen+sha256.Size)
 	copy(raw, s.id[:])
@@ -61,7 +69,7 @@ func (d *dashboard) encodeSession(s session) string {
 	if s.authed {
 		raw[24] = 1
 	}
-	raw = append(raw, d.mac([]byte("session"), raw)...)
+	raw = append(raw, d.sessionMAC(raw)...)
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
@@ -76,7 +84,7 @@ func (d *dashboard) readSession(r *http.Request) (session, bool) {
 	if err != nil || len(raw) != sessionLen+sha256.Size {
 		return session{}, false
 	}
-	if !hmac.Equal(raw[sessionLen:], d.mac([]byte("session"), raw[:sessionLen])) {
+	if !hmac.Equal(raw[sessionLen:], d.sessionMAC(raw[:sessionLen])) {
 		return session{}, false
 	}
 	var s session
