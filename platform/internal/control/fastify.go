@@ -43,10 +43,18 @@ func frameworkError(status int, code, message string) []byte {
 		b = wire.AppendString(b, code)
 	}
 	b = append(b, `,"error":`...)
-	b = wire.AppendString(b, http.StatusText(status))
+	b = wire.AppendString(b, statusText(status))
 	b = append(b, `,"message":`...)
 	b = wire.AppendString(b, message)
 	return append(b, '}')
+}
+
+// statusText is Node's name for a status, where it differs from Go's.
+func statusText(status int) string {
+	if status == http.StatusRequestEntityTooLarge {
+		return "Payload Too Large"
+	}
+	return http.StatusText(status)
 }
 
 // writeNotFound is Fastify's answer to an unknown route or method, its

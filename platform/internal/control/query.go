@@ -76,7 +76,6 @@ func percentDecode(s string) (string, bool) {
 	return string(b), true
 }
 
-
 // jsNumber is JavaScript's Number(v) for a query value: a string is
 // trimmed of white space and read as a decimal, Infinity, or a 0x, 0o or
 // 0b literal, "" is 0, and anything else is NaN; an array is Number of its
