@@ -198,7 +198,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.set(`#allocation-form input[name="end-0"]`, "4999") // the form kept what was typed
 	b.submit("#save-allocations")
 	b.expect("#flash", "Saved the allocations.")
-	b.expect("#allocations .legend", "control buckets 0-4999 (50%) treatment buckets 5000-9999 (50%)")
+	b.expect("#allocations .legend", "control buckets 0-4999 (50%)\ntreatment buckets 5000-9999 (50%)")
 
 	// 5. Start it: the status change publishes the environment.
 	b.submit("#to-running")
@@ -207,9 +207,19 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if n, _ := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#to-running"), chromedp.AtLeast(0))); len(n) != 0 {
 		t.Error("a running experiment still offers Start")
 	}
-	screenshot(t, b, expURL)
 
-	// 6. /decide, directly and through the gateway, assigns it.
+	// 6. Publish by hand, then compare the two versions in the history:
+	// nothing changed, so no user changes variant.
+	b.submit("#publish")
+	b.expect("#flash", "Published version 2 of environment “walkthrough”.")
+	b.do("compare", chromedp.Click(chromedp.CSS(`#versions a[href="?from=1&to=2#history"]`)))
+	b.do("wait for the comparison", chromedp.WaitVisible(chromedp.ID("diff")))
+	b.expect("#diff h3", "v1 → v2: which share of 10000 users change variant")
+	b.expect("#diff tbody tr.this td:nth-of-type(2)", "unchanged")
+	b.expect("#diff tbody tr.this td:nth-of-type(3)", "0.00%")
+	screenshot(t, b, expURL+"?from=1&to=2#history")
+
+	// 7. /decide, directly and through the gateway, assigns it.
 	variants := waitAssigned(t, rig.Decide, "walkthrough", "checkout-button")
 	counts := map[string]int{}
 	for i := range 200 {
@@ -230,7 +240,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	}
 	t.Logf("200 users: %v; user-0 gets %s", counts, variants)
 
-	// 7. The dashboard's decide preview shows the same assignment.
+	// 8. The dashboard's decide preview shows the same assignment.
 	want := decideVariant(t, rig.Decide, "user-7", "walkthrough", "checkout-button")
 	b.open("/decide?" + url.Values{"env": {"walkthrough"}, "user_key": {"user-7"}}.Encode())
 	b.expect("#assignments .assignment .variant", want)
