@@ -37,15 +37,6 @@ func transitionVerb(from, to string) string {
 	return to
 }
 
-func allowed(from, to string) bool {
-	for _, s := range transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
-
 // jsonField is a form field that holds JSON: its text and, when it does
 // not parse as wanted, why.
 type jsonField struct {
