@@ -5,10 +5,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/inprocess/experiment/internal/wire"
+	"github.com/inprocess/experiment/platform/internal/fastify"
 	"github.com/inprocess/experiment/platform/internal/jsvalue"
 )
 
@@ -16,58 +16,13 @@ import (
 // default bodyLimit.
 const MaxBody = 1 << 20
 
-// writeJSON writes a JSON body with the platform's content type.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-// writeError writes {"error": msg}, the platform's own error body.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody(msg))
-}
-
-func errorBody(msg string) []byte {
-	b := append([]byte(`{"error":`), wire.AppendString(nil, msg)...)
-	return append(b, '}')
-}
-
-// frameworkError is one of Fastify's error envelopes:
-// {"statusCode","code","error","message"}, without code when empty.
-func frameworkError(status int, code, message string) []byte {
-	b := append([]byte(`{"statusCode":`), strconv.Itoa(status)...)
-	if code != "" {
-		b = append(b, `,"code":`...)
-		b = wire.AppendString(b, code)
-	}
-	b = append(b, `,"error":`...)
-	b = wire.AppendString(b, statusText(status))
-	b = append(b, `,"message":`...)
-	b = wire.AppendString(b, message)
-	return append(b, '}')
-}
-
-// statusText is Node's name for a status, where it differs from Go's.
-func statusText(status int) string {
-	if status == http.StatusRequestEntityTooLarge {
-		return "Payload Too Large"
-	}
-	return http.StatusText(status)
-}
-
-// writeNotFound is Fastify's answer to an unknown route or method, its
-// keys in their own order; the message has the raw URL, query included.
-func writeNotFound(w http.ResponseWriter, r *http.Request) {
-	uri := r.RequestURI
-	if uri == "" {
-		uri = r.URL.RequestURI()
-	}
-	b := append([]byte(`{"message":`), wire.AppendString(nil, "Route "+r.Method+":"+uri+" not found")...)
-	b = append(b, `,"error":"Not Found","statusCode":404}`...)
-	writeJSON(w, http.StatusNotFound, b)
-}
+// The framework's answers, shared with the other services.
+var (
+	writeJSON      = fastify.WriteJSON
+	writeError     = fastify.WriteError
+	frameworkError = fastify.Error
+	writeNotFound  = fastify.WriteNotFound
+)
 
 // writeBadURL is Fastify's answer to a path parameter with malformed
 // percent-encoding, with its content type and key order.

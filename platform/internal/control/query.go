@@ -4,77 +4,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/inprocess/experiment/platform/internal/jsvalue"
 )
-
-// parseQuery reads a raw query string as Fastify's querystring parser
-// does: pairs split on &, each at its first =, + as a space, percent
-// escapes decoded (a component that does not decode is kept as it is), a
-// key given more than once an array of its values in order.
-func parseQuery(raw string) map[string]jsvalue.Value {
-	out := map[string]jsvalue.Value{}
-	for pair := range strings.SplitSeq(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, v = decodeComponent(k), decodeComponent(v)
-		cur, ok := out[k]
-		switch {
-		case !ok:
-			out[k] = jsvalue.Value{Kind: jsvalue.String, Str: v}
-		case cur.Kind == jsvalue.String:
-			out[k] = jsvalue.Value{Kind: jsvalue.Array, Arr: []jsvalue.Value{cur, {Kind: jsvalue.String, Str: v}}}
-		default:
-			cur.Arr = append(cur.Arr, jsvalue.Value{Kind: jsvalue.String, Str: v})
-			out[k] = cur
-		}
-	}
-	return out
-}
-
-// decodeComponent decodes + and percent escapes, returning s unchanged
-// when an escape is malformed or the result is not UTF-8.
-func decodeComponent(s string) string {
-	if !strings.ContainsAny(s, "+%") {
-		return s
-	}
-	s = strings.ReplaceAll(s, "+", " ")
-	if d, ok := percentDecode(s); ok {
-		return d
-	}
-	return s
-}
-
-// percentDecode decodes %XX escapes, failing on a malformed one or on a
-// result that is not valid UTF-8 (as decodeURIComponent does).
-func percentDecode(s string) (string, bool) {
-	if !strings.Contains(s, "%") {
-		return s, true
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b = append(b, s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", false
-		}
-		n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b = append(b, byte(n))
-		i += 2
-	}
-	if !utf8.Valid(b) {
-		return "", false
-	}
-	return string(b), true
-}
 
 // jsNumber is JavaScript's Number(v) for a query value: a string is
 // trimmed of white space and read as a decimal, Infinity, or a 0x, 0o or

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/inprocess/experiment/platform/internal/fastify"
 	"github.com/inprocess/experiment/platform/internal/jsvalue"
 	"github.com/inprocess/experiment/platform/internal/store"
 )
@@ -156,7 +157,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	req := &request{Request: hr}
 	for _, p := range raw {
-		d, ok := percentDecode(p)
+		d, ok := fastify.PercentDecode(p)
 		if !ok {
 			writeBadURL(w, path)
 			return
@@ -176,7 +177,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		}
 		req.body = body
 	}
-	req.query = parseQuery(hr.URL.RawQuery)
+	req.query = fastify.ParseQuery(hr.URL.RawQuery)
 	rt.h(s, w, req)
 }
 

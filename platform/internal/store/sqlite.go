@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,6 +29,9 @@ func (sqlite) name() string { return "sqlite" }
 func (sqlite) open(path string) (*sql.DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("the SQLite path %q must be non-empty and have no ? or #", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
 	}
 	dsn := "file:" + path + "?_foreign_keys=1&_busy_timeout=30000&_journal_mode=WAL&_txlock=immediate&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
