@@ -111,9 +111,9 @@ type ConfigVersion struct {
 	ID            string
 	EnvironmentID string
 	Version       int64
-	// Snapshot is the published snapshot, read back as canonical JSON:
-	// the same bytes on SQLite; on PostgreSQL, whose JSONB column
-	// reorders keys, the same value with keys in JSONB order.
+	// Snapshot is the published snapshot as stored: the published bytes
+	// on SQLite; on PostgreSQL, whose JSONB column reorders keys, the
+	// same value, compacted, with keys in JSONB order.
 	Snapshot    json.RawMessage
 	PublishedAt time.Time
 }

@@ -111,7 +111,7 @@ func (s *Store) ConfigVersions(ctx context.Context, environmentID string, limit 
 		if err := rows.Scan(&v.ID, &v.EnvironmentID, &v.Version, &snap, dbTime{&v.PublishedAt}); err != nil {
 			return nil, wrap(err)
 		}
-		if v.Snapshot, err = canonical(snap); err != nil {
+		if v.Snapshot, err = wire.AppendValue(nil, snap); err != nil { // compacted, keys as stored
 			return nil, wrap(err)
 		}
 		out = append(out, v)
