@@ -60,10 +60,10 @@ type Service struct {
 }
 
 type env struct {
-	live    *experiment.Live
-	err     error        // why the environment cannot be watched
-	loading atomic.Bool  // a request is reloading it
-	last    atomic.Int64 // unix nanos of the last on-request reload
+	once    sync.Once                       // starts the watch, outside the service's lock
+	live    atomic.Pointer[experiment.Live] // nil until started, or when it cannot be watched
+	loading atomic.Bool                     // a request is reloading it
+	last    atomic.Int64                    // unix nanos of the last on-request reload
 }
 
 // noConfig serves while an environment has no snapshot.
@@ -93,36 +93,45 @@ func (s *Service) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.envs {
-		if e.live != nil {
-			e.live.Close()
+		e.once.Do(func() {}) // no watch starts after Close
+		if l := e.live.Load(); l != nil {
+			l.Close()
 		}
 	}
 }
 
-// lookup returns the environment's watcher, starting it on first use; nil
-// when the cap is reached.
+// lookup returns the environment's live config, starting its watch on
+// first use (its first load runs outside the service's lock, so a slow
+// store delays only that environment); nil when it cannot be watched or
+// the cap is reached.
 func (s *Service) lookup(name string) *env {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.envs[name]; ok {
-		return e
+	e, ok := s.envs[name]
+	if !ok {
+		if len(s.envs) >= s.opts.MaxEnvironments {
+			s.mu.Unlock()
+			return nil
+		}
+		e = &env{}
+		s.envs[name] = e
+		s.order = append(s.order, name)
 	}
-	if len(s.envs) >= s.opts.MaxEnvironments {
-		return nil
-	}
-	e := &env{}
-	s.envs[name] = e
-	s.order = append(s.order, name)
-	src, err := s.opts.Source(name)
-	if err != nil {
-		e.err = err
-		return e
-	}
-	e.live, e.err = experiment.Watch(s.ctx, src, &experiment.WatchOptions{
-		Interval: s.opts.Interval,
-		Fallback: noConfig,
-		Parse:    []experiment.Option{experiment.WithEnv(name)},
-		Logger:   s.opts.Logger.With("environment", name),
+	s.mu.Unlock()
+	e.once.Do(func() {
+		src, err := s.opts.Source(name)
+		if err != nil {
+			s.opts.Logger.Warn("decision: environment cannot be watched", "environment", name, "error", err)
+			return
+		}
+		live, err := experiment.Watch(s.ctx, src, &experiment.WatchOptions{
+			Interval: s.opts.Interval,
+			Fallback: noConfig,
+			Parse:    []experiment.Option{experiment.WithEnv(name)},
+			Logger:   s.opts.Logger.With("environment", name),
+		})
+		if err == nil {
+			e.live.Store(live)
+		}
 	})
 	return e
 }
@@ -133,19 +142,20 @@ func (s *Service) lookup(name string) *env {
 // for an environment it has no config for.
 func (s *Service) config(ctx context.Context, name string) *experiment.Ruleset {
 	e := s.lookup(name)
-	if e == nil || e.live == nil {
+	if e == nil || e.live.Load() == nil {
 		return nil
 	}
-	if rs := e.live.Ruleset(); rs != noConfig {
+	live := e.live.Load()
+	if rs := live.Ruleset(); rs != noConfig {
 		return rs
 	}
 	now := time.Now().UnixNano()
 	if now-e.last.Load() > int64(50*time.Millisecond) && e.loading.CompareAndSwap(false, true) {
 		e.last.Store(now)
-		_ = e.live.Reload(ctx)
+		_ = live.Reload(ctx)
 		e.loading.Store(false)
 	}
-	if rs := e.live.Ruleset(); rs != noConfig {
+	if rs := live.Ruleset(); rs != noConfig {
 		return rs
 	}
 	return nil
@@ -303,8 +313,8 @@ func (s *Service) health(w http.ResponseWriter) {
 		}
 		b.Write(wire.AppendString(nil, n))
 		b.WriteByte(':')
-		if e := envs[i]; e.live != nil && e.live.Ruleset() != noConfig {
-			b.Write(wire.AppendNumber(nil, float64(e.live.Ruleset().Version())))
+		if l := envs[i].live.Load(); l != nil && l.Ruleset() != noConfig {
+			b.Write(wire.AppendNumber(nil, float64(l.Ruleset().Version())))
 		} else {
 			b.WriteString("null")
 		}
