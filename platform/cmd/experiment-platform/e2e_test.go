@@ -35,7 +35,7 @@ var (
 )
 
 // binary builds the command once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "experiment-platform-bin-")
@@ -92,7 +92,7 @@ var listening = regexp.MustCompile(`msg="experiment-platform: listening" service
 
 // start runs the binary with args plus ports picked by the system, and
 // waits until its three listeners are up.
-func start(t *testing.T, env []string, args ...string) *platform {
+func start(t testing.TB, env []string, args ...string) *platform {
 	t.Helper()
 	args = append([]string{"-control-addr", "127.0.0.1:0", "-decision-addr", "127.0.0.1:0", "-gateway-addr", "127.0.0.1:0", "-poll", "100ms"}, args...)
 	cmd := exec.Command(binary(t), args...)
@@ -134,7 +134,7 @@ func start(t *testing.T, env []string, args ...string) *platform {
 }
 
 // stop sends SIGINT and waits for a clean exit.
-func (p *platform) stop(t *testing.T) {
+func (p *platform) stop(t testing.TB) {
 	select {
 	case <-p.done:
 		return
@@ -153,7 +153,7 @@ func (p *platform) url(service, path string) string { return "http://" + p.addrs
 
 // call sends a JSON request and decodes the JSON answer into out,
 // failing the test on a status other than want.
-func call(t *testing.T, method, u, body string, want int, out any) http.Header {
+func call(t testing.TB, method, u, body string, want int, out any) http.Header {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -202,7 +202,7 @@ func decideURL(base, user, env string) string {
 
 // walkthrough runs the seed's steps through the gateway and returns the
 // experiment's id.
-func walkthrough(t *testing.T, p *platform) (expID string, variants map[string]string) {
+func walkthrough(t testing.TB, p *platform) (expID string, variants map[string]string) {
 	t.Helper()
 	api := p.url("gateway", "/api")
 	var env, exp, control, treatment struct{ ID string }
@@ -223,7 +223,7 @@ func walkthrough(t *testing.T, p *platform) (expID string, variants map[string]s
 
 // waitAssigned polls /decide until the experiment appears, as the
 // platform's integration test does.
-func waitAssigned(t *testing.T, u string) decideBody {
+func waitAssigned(t testing.TB, u string) decideBody {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second) // a hang guard only
 	for {

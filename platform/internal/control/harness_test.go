@@ -41,7 +41,7 @@ type fixture struct {
 	vars   map[string]string
 }
 
-func newFixture(t *testing.T, engine string, token string) *fixture {
+func newFixture(t testing.TB, engine string, token string) *fixture {
 	t.Helper()
 	var ticks, ids atomic.Int64
 	base := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
@@ -117,7 +117,7 @@ func (f *fixture) expand(s string) string {
 	return s
 }
 
-func (f *fixture) do(t *testing.T, s step) response {
+func (f *fixture) do(t testing.TB, s step) response {
 	t.Helper()
 	switch s.failPublish {
 	case "":

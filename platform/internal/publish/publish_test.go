@@ -90,7 +90,7 @@ func TestConcurrentPublishes(t *testing.T) {
 			if _, err := p.Publish(ctx, env.ID); err != nil { // N = 1
 				t.Fatal(err)
 			}
-			const n = 10
+			const n = 10 // concurrent publishes
 			versions := make([]int64, n)
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
