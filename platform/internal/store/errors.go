@@ -27,6 +27,7 @@ type TransitionError struct {
 	From, To Status
 }
 
+// Error says which move was refused.
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("store: cannot transition from %s to %s", e.From, e.To)
 }
@@ -39,6 +40,7 @@ type RecordError struct {
 	Message string
 }
 
+// Error returns the message.
 func (e *RecordError) Error() string { return e.Message }
 
 // missingForUpdate is P2025 as Prisma words it for an update.

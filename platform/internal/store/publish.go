@@ -74,7 +74,10 @@ func (s *Store) Publish(ctx context.Context, environmentID string, store func(ct
 // StoreError is the error of Publish's store function, as it returned it.
 type StoreError struct{ Err error }
 
+// Error returns the store function's message.
 func (e *StoreError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the store function's error.
 func (e *StoreError) Unwrap() error { return e.Err }
 
 func snapshotExperiment(e Experiment) wire.Experiment {
