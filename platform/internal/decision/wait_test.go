@@ -1,0 +1,5 @@
+package decision_test
+
+import "time"
+
+func waitABit() { time.Sleep(10 * time.Millisecond) }
