@@ -10,6 +10,7 @@
 //	experiment dist -config FILE [-env ENV] [-users N] [-attrs FILE] [-json]
 //	experiment diff [-env ENV] [-users N] [-attrs FILE] [-strict] [-json] OLD NEW
 //	experiment render -config FILE -env ENV [-format yaml|json|snapshot] [-published-at TIME]
+//	experiment analyze -exposures FILE -events FILE -experiment KEY -metric EVENT[:mean|proportion] [-json] [-html FILE]
 //
 // Run "experiment COMMAND -h" for a command's flags and examples. Flags may
 // come before or after file arguments.
@@ -63,7 +64,7 @@ type command struct {
 }
 
 // commands are the subcommands, in the order -h lists them.
-var commands = []*command{lintCmd, evalCmd, distCmd, diffCmd, renderCmd}
+var commands = []*command{lintCmd, evalCmd, distCmd, diffCmd, renderCmd, analyzeCmd}
 
 // cli is what a running command writes to.
 type cli struct {
@@ -118,7 +119,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
 	}
 	b.WriteString(`
 Run 'experiment COMMAND -h' (or 'experiment help COMMAND') for a command's
