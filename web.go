@@ -21,6 +21,13 @@ type Exposure struct {
 	Env          string
 	Forced       bool // a QA override chose the variant
 	Time         time.Time
+
+	// Context is the context.Context of the request the exposure happened
+	// in, as Middleware received it, so that a hook finds the request's
+	// trace span or request-scoped values there; context.Background()
+	// outside Middleware. It is never nil. It may be cancelled by the time a
+	// hook that hands the exposure off to another goroutine reads it.
+	Context context.Context
 }
 
 // WithExposures makes the Ruleset call fn each time VariantFor, Feature,
@@ -33,7 +40,8 @@ type Exposure struct {
 // however often the request evaluates it; elsewhere, on every evaluation.
 // fn runs synchronously in the evaluating goroutine, possibly from many at
 // once: keep it quick and safe for concurrent use (hand off to a channel or
-// a logger). Without WithExposures evaluation costs what it did.
+// a logger). Exposure.Context carries the request's context.Context, for
+// tracing. Without WithExposures evaluation costs what it did.
 //
 // With Watch, pass it in WatchOptions.Parse so every reloaded config keeps
 // it.
@@ -46,15 +54,16 @@ func (r *Ruleset) expose(e *experiment, v int, c *Context) {
 	if c.req != nil && !c.req.first(e, v) {
 		return
 	}
-	forced := false
-	if c.req != nil && c.req.forced != nil {
+	forced, ctx := false, context.Background()
+	if c.req != nil {
 		_, forced = c.req.forced[e.key]
+		ctx = c.req.ctx
 	}
 	r.exposed(Exposure{
 		Experiment: e.key, ExperimentID: e.id,
 		Variant: e.variants[v].key, VariantID: e.variants[v].id,
 		UserID: strings.Clone(c.userID), Version: r.version, Env: r.env, // a copy, so that c does not escape
-		Forced: forced, Time: time.Now(),
+		Forced: forced, Time: time.Now(), Context: ctx,
 	})
 }
 
@@ -62,6 +71,7 @@ func (r *Ruleset) expose(e *experiment, v int, c *Context) {
 type request struct {
 	rules  *Ruleset
 	forced map[string]string // experiment key -> variant key, from a QA token
+	ctx    context.Context   // the request's, for Exposure.Context; never nil
 
 	mu   sync.Mutex
 	seen map[exposed]struct{}
@@ -132,7 +142,7 @@ func Middleware(rules Rules, opts MiddlewareOptions) func(http.Handler) http.Han
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			st := &request{rules: rules.Ruleset()}
+			st := &request{rules: rules.Ruleset(), ctx: r.Context()}
 			if opts.QA != nil {
 				var done bool
 				if st.forced, done = opts.QA.apply(w, r); done {

@@ -203,6 +203,43 @@ func TestExposures(t *testing.T) {
 	})
 }
 
+// TestExposureContext checks that an exposure carries the request's
+// context.Context under Middleware, and a non-nil one elsewhere.
+func TestExposureContext(t *testing.T) {
+	type key struct{}
+	var mu sync.Mutex
+	var got []context.Context
+	rs := mustParse(t, webConfig, WithExposures(func(e Exposure) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, e.Context)
+	}))
+	red := userIn(t, "buttonColor", 10)
+
+	rs.VariantFor("buttonColor", ContextFor(red))
+	if len(got) != 1 || got[0] != context.Background() {
+		t.Fatalf("outside Middleware: contexts %v; want [context.Background()]", got)
+	}
+
+	got = nil
+	h := Middleware(rs, MiddlewareOptions{User: userFromQuery})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs, c := FromRequest(r)
+		rs.VariantFor("buttonColor", c)
+	}))
+	tag := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, "request-1")))
+		})
+	}
+	serve(t, tag(h), "/?user="+red)
+	if len(got) != 1 {
+		t.Fatalf("%d exposures; want 1", len(got))
+	}
+	if v, _ := got[0].Value(key{}).(string); v != "request-1" {
+		t.Errorf("the exposure's context holds %q; want the request's value %q", v, "request-1")
+	}
+}
+
 func sortedCopy(s []string) []string {
 	out := append([]string(nil), s...)
 	for i := range out {

@@ -84,13 +84,15 @@
 // # Flag metadata
 //
 // Every evaluation served by a config, errors included, has the flag
-// metadata MetadataVersion (the config's Version, an int64),
+// metadata MetadataVersion (the config's Version as a decimal string, the
+// type OpenTelemetry's feature_flag.version has),
 // MetadataEnvironment (its Env) and MetadataReason (the library's Reason).
 //
 // # Hooks and exposures
 //
 // OpenFeature hooks run around each evaluation through the SDK; the
-// provider adds none. It reads each value with the library's plain
+// provider adds those given to WithHooks (for example the OpenTelemetry
+// hook of github.com/inprocess/experiment/otel/openfeaturehook). It reads each value with the library's plain
 // evaluation methods (VariantFor, Feature, Payload), once per evaluation,
 // and the reason with Explain, which records nothing. Whatever the library
 // records for an assignment is therefore recorded once per evaluation,

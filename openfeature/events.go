@@ -245,7 +245,7 @@ func (p *Provider) onUpdate(run int, old, new *experiment.Ruleset) {
 		return
 	}
 	p.ev.state = ready
-	meta := map[string]any{MetadataVersion: new.Version(), MetadataEnvironment: new.Env()}
+	meta := map[string]any{MetadataVersion: versionOf(new), MetadataEnvironment: new.Env()}
 	if prev != ready {
 		p.emit(openfeature.ProviderReady, fmt.Sprintf("config version %d loaded", new.Version()), "", meta)
 	}

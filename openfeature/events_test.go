@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func check(t *testing.T, client *openfeature.Client, want int64, wantCode openfe
 		Code    openfeature.ErrorCode
 	}{d.Value, d.FlagMetadata[MetadataVersion], d.ErrorCode}
 	wantGot := got
-	wantGot.Value, wantGot.Version, wantGot.Code = true, want, ""
+	wantGot.Value, wantGot.Version, wantGot.Code = true, strconv.FormatInt(want, 10), ""
 	if want < 0 {
 		wantGot.Value, wantGot.Version, wantGot.Code = false, nil, wantCode
 	}
@@ -204,7 +205,7 @@ func TestEvents(t *testing.T) {
 					t.Fatalf("%s: events (-want +got):\n%s", s.name, diff)
 				}
 				for _, e := range evs {
-					if e.Type == evChanged && e.Details.EventMetadata[MetadataVersion] != s.version {
+					if e.Type == evChanged && e.Details.EventMetadata[MetadataVersion] != strconv.FormatInt(s.version, 10) {
 						t.Errorf("%s: %s event metadata %v, want version %d", s.name, e.Type, e.Details.EventMetadata, s.version)
 					}
 				}
@@ -370,7 +371,7 @@ func TestShutdown(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, evs := rec.take(t, 1)
-		if !slices.Equal(got, []openfeature.EventType{evChanged}) || evs[0].Details.EventMetadata[MetadataVersion] != int64(3) {
+		if !slices.Equal(got, []openfeature.EventType{evChanged}) || evs[0].Details.EventMetadata[MetadataVersion] != "3" {
 			t.Errorf("events %v, want [%s] for version 3", evs, evChanged)
 		}
 	})

@@ -6,7 +6,7 @@ replace github.com/inprocess/experiment => ../
 
 require (
 	github.com/google/go-cmp v0.7.0
-	github.com/inprocess/experiment v0.0.0-00010101000000-000000000000
+	github.com/inprocess/experiment v0.1.0
 	github.com/open-feature/go-sdk v1.18.0
 )
 

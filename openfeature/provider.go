@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -18,7 +19,7 @@ const Name = "experiment"
 // Flag metadata keys: every evaluation's FlagMetadata holds these, errors
 // included, as long as a config is serving.
 const (
-	MetadataVersion     = "version"          // int64: Ruleset.Version of the config that answered
+	MetadataVersion     = "version"          // string: Ruleset.Version of the config that answered, in decimal
 	MetadataEnvironment = "environment"      // string: Ruleset.Env of that config; "" for none
 	MetadataReason      = "experimentReason" // string: the library's experiment.Reason, e.g. "split"
 )
@@ -34,8 +35,9 @@ const (
 // A Provider is safe for concurrent use. Each evaluation reads one config
 // (one atomic load for a Live), so a reload never splits an evaluation.
 type Provider struct {
-	rs   *experiment.Ruleset // New: the fixed config; nil otherwise
-	live atomic.Pointer[experiment.Live]
+	rs    *experiment.Ruleset // New: the fixed config; nil otherwise
+	live  atomic.Pointer[experiment.Live]
+	hooks atomic.Pointer[[]openfeature.Hook] // WithHooks; nil for none
 
 	// Watch only.
 	watch   experiment.Source        // the caller's Source; nil unless Watch
@@ -83,8 +85,42 @@ func (p *Provider) Metadata() openfeature.Metadata {
 	return openfeature.Metadata{Name: Name}
 }
 
-// Hooks returns nil: the provider adds no OpenFeature hooks.
-func (p *Provider) Hooks() []openfeature.Hook { return nil }
+// Hooks returns the hooks given to WithHooks, nil if none. The SDK calls
+// it on every evaluation and runs these hooks after the API's, the client's
+// and the invocation's. The slice is shared: do not modify it.
+func (p *Provider) Hooks() []openfeature.Hook {
+	if h := p.hooks.Load(); h != nil {
+		return *h
+	}
+	return nil
+}
+
+// WithHooks makes Hooks return hooks, replacing any given before, and
+// returns p, so that it chains with a constructor:
+//
+//	p := experimentprovider.New(rs).WithHooks(openfeaturehook.New(tel))
+//
+// Set them before giving p to the SDK, so that every evaluation runs them;
+// WithHooks is safe for concurrent use with evaluations all the same. No
+// hooks (or nil ones only) clears them.
+func (p *Provider) WithHooks(hooks ...openfeature.Hook) *Provider {
+	kept := make([]openfeature.Hook, 0, len(hooks))
+	for _, h := range hooks {
+		if h != nil {
+			kept = append(kept, h)
+		}
+	}
+	if len(kept) == 0 {
+		p.hooks.Store(nil)
+		return p
+	}
+	p.hooks.Store(&kept)
+	return p
+}
+
+// versionOf is MetadataVersion's value for rs: its version in decimal, a
+// string as OpenTelemetry's feature_flag.version is.
+func versionOf(rs *experiment.Ruleset) string { return strconv.FormatInt(rs.Version(), 10) }
 
 // Live returns the Live the provider evaluates with: the one given to
 // NewLive, or for Watch the one its Init created (nil before the first
@@ -141,7 +177,7 @@ func (p *Provider) decide(flag string, flat openfeature.FlattenedContext) (decis
 	dec := decision{rs: rs, c: contextFor(flat)}
 	dec.ex = rs.Explain(flag, dec.c)
 	dec.d.FlagMetadata = openfeature.FlagMetadata{
-		MetadataVersion:     rs.Version(),
+		MetadataVersion:     versionOf(rs),
 		MetadataEnvironment: rs.Env(),
 		MetadataReason:      string(dec.ex.Reason),
 	}

@@ -389,15 +389,15 @@ func TestFlagMetadata(t *testing.T) {
 		want openfeature.FlagMetadata
 	}{
 		{"config version and environment", evaluation{typ: openfeature.Boolean, flag: "split", user: "alice", def: false},
-			openfeature.FlagMetadata{MetadataVersion: int64(7), MetadataEnvironment: "prod", MetadataReason: "split"}},
+			openfeature.FlagMetadata{MetadataVersion: "7", MetadataEnvironment: "prod", MetadataReason: "split"}},
 		{"on an error", evaluation{typ: openfeature.Int, flag: "str", user: "alice", def: int64(0)},
-			openfeature.FlagMetadata{MetadataVersion: int64(7), MetadataEnvironment: "prod", MetadataReason: "everyone"}},
+			openfeature.FlagMetadata{MetadataVersion: "7", MetadataEnvironment: "prod", MetadataReason: "everyone"}},
 		{"flag not found", evaluation{typ: openfeature.String, flag: "nope", user: "alice", def: ""},
-			openfeature.FlagMetadata{MetadataVersion: int64(7), MetadataEnvironment: "prod", MetadataReason: "unknown"}},
+			openfeature.FlagMetadata{MetadataVersion: "7", MetadataEnvironment: "prod", MetadataReason: "unknown"}},
 		{"no environment", evaluation{typ: openfeature.Float, config: "json", flag: "exp", user: "alice", def: 0.0},
-			openfeature.FlagMetadata{MetadataVersion: int64(2), MetadataEnvironment: "", MetadataReason: "everyone"}},
+			openfeature.FlagMetadata{MetadataVersion: "2", MetadataEnvironment: "", MetadataReason: "everyone"}},
 		{"snapshot", evaluation{typ: openfeature.Object, config: "snapshot", flag: "orphan", user: "alice", def: nil},
-			openfeature.FlagMetadata{MetadataVersion: int64(3), MetadataEnvironment: "staging", MetadataReason: "no-variant"}},
+			openfeature.FlagMetadata{MetadataVersion: "3", MetadataEnvironment: "staging", MetadataReason: "no-variant"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,9 +405,9 @@ func TestFlagMetadata(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("flag metadata of %q (-want +got):\n%s", tt.flag, diff)
 			}
-			v, err := got.GetInt(MetadataVersion)
+			v, err := got.GetString(MetadataVersion) // a string, as OpenTelemetry's feature_flag.version
 			if err != nil || v != tt.want[MetadataVersion] {
-				t.Errorf("GetInt(%q) = %v, %v", MetadataVersion, v, err)
+				t.Errorf("GetString(%q) = %v, %v", MetadataVersion, v, err)
 			}
 		})
 	}

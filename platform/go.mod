@@ -7,7 +7,7 @@ replace github.com/inprocess/experiment => ../
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/google/go-cmp v0.7.0
-	github.com/inprocess/experiment v0.0.0-00010101000000-000000000000
+	github.com/inprocess/experiment v0.1.0
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/minio/minio-go/v7 v7.3.0
 	modernc.org/sqlite v1.59.0
@@ -35,7 +35,7 @@ require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/inprocess/experiment/s3 v0.0.0-00010101000000-000000000000
+	github.com/inprocess/experiment/s3 v0.1.0
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect

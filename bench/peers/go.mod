@@ -7,7 +7,7 @@ replace github.com/inprocess/experiment => ../..
 require (
 	github.com/Unleash/unleash-client-go/v4 v4.5.0
 	github.com/growthbook/growthbook-golang v0.7.0
-	github.com/inprocess/experiment v0.0.0-00010101000000-000000000000
+	github.com/inprocess/experiment v0.1.0
 	github.com/launchdarkly/go-sdk-common/v3 v3.4.0
 	github.com/launchdarkly/go-server-sdk/v7 v7.14.6
 	github.com/optimizely/go-sdk/v2 v2.3.1
