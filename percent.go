@@ -93,11 +93,6 @@ func (s span) contains(b int) bool { return int(s.lo) <= b && b < int(s.hi) }
 func (s span) empty() bool         { return s.lo >= s.hi }
 func (s span) all() bool           { return s.lo == 0 && s.hi == Buckets }
 
-// overlaps reports whether s and t share a bucket. Empty spans overlap nothing.
-func (s span) overlaps(t span) bool {
-	return !s.empty() && !t.empty() && s.lo < t.hi && t.lo < s.hi
-}
-
 // isPercent reports whether a config string is meant as a percentage: it
 // ends in '%' (ignoring surrounding whitespace). Such a string must then
 // parse with parsePercent; it is never a group name.
