@@ -37,7 +37,7 @@ func ContextFor(userID string) Context {
 //
 // Attribute values are strings, booleans, nil (JSON null), numbers of any Go
 // numeric type or json.Number (compared by value), and nested
-// map[string]any or map[string]string reached by dotted names (see SPEC 5).
+// map[string]any or map[string]string reached by dotted names (see "Targeting attributes" in the package documentation).
 // Values of other types (slices, structs) never equal anything.
 func (c Context) With(attrs map[string]any) Context {
 	if len(attrs) == 0 {

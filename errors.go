@@ -35,7 +35,7 @@ var (
 	// ErrStatus: a status other than draft, running, paused or archived
 	// (lowercase or uppercase).
 	ErrStatus = errors.New("unknown status")
-	// ErrOperator: a condition operator that is not in SPEC 5's table.
+	// ErrOperator: a condition operator that is not in the operator table (see the README's "Targeting and audiences").
 	ErrOperator = errors.New("unknown operator")
 	// ErrRegexp: a "matches" condition whose value is not a string RE2
 	// regular expression that compiles.
