@@ -168,9 +168,42 @@ func (d *cond) describe(c *Context) string {
 		if err != nil {
 			b = []byte(fmt.Sprint(attr))
 		}
-		have = string(b)
+		have = string(b) + d.typeNote(attr)
 	}
 	return fmt.Sprintf("%s %s %s is false (%s is %s)", d.attr, d.opName(), d.val.text(), d.attr, have)
+}
+
+// typeNote says, when attr's type alone makes d false, which type d
+// compares: a number given to a semver operator looks like a version but
+// is none.
+func (d *cond) typeNote(attr any) string {
+	k, _, _, _ := attrKind(attr)
+	switch d.op {
+	case opContains, opMatches, opSemverEq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
+		if k != kString {
+			return ", " + kindName(k) + "; " + d.opName() + " compares strings"
+		}
+	case opGt, opLt, opGte, opLte:
+		if k != kNumber {
+			return ", " + kindName(k) + "; " + d.opName() + " compares numbers"
+		}
+	}
+	return ""
+}
+
+// kindName names an attribute's kind for explanations.
+func kindName(k kind) string {
+	switch k {
+	case kNull:
+		return "null"
+	case kBool:
+		return "a boolean"
+	case kNumber:
+		return "a number"
+	case kString:
+		return "a string"
+	}
+	return "neither a string nor a number"
 }
 
 func (d *cond) opName() string {

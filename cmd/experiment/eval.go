@@ -17,7 +17,7 @@ import (
 
 var evalCmd = &command{
 	name:     "eval",
-	synopsis: "eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-context JSON] [-explain] [-json]",
+	synopsis: "eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-attr-json KEY=JSON ...] [-context JSON] [-explain] [-json]",
 	summary:  "show the variants one user gets, and why",
 	help: `Eval evaluates every experiment of a config for one user, as a service
 calling Assignments would. With -json it writes the platform's decide
@@ -26,47 +26,59 @@ With -explain it also says, for every experiment in config order, why the
 user is on or off: the rule that failed, the group or percentage that
 decided, the user's bucket.
 
-An -attr value is read as JSON when it is valid JSON (numbers, true, false,
-null, "quoted strings", arrays, objects), else as a plain string: -attr
-age=30 is the number 30, -attr country=US the string "US", -attr 'id="42"'
-the string "42". -context is a JSON object of attributes; -attr keys replace
-its keys.
+An -attr value is always a string, as an application's attributes read
+from a request are: -attr country=US is "US", -attr app.version=2.4 is
+"2.4" (which semverGte compares as a version), -attr age=30 is "30". For a
+typed value use -attr-json KEY=JSON: -attr-json age=30 is the number 30,
+-attr-json beta=true a boolean, -attr-json 'tags=["a","b"]' a list.
+-context is a JSON object of attributes; -attr and -attr-json keys replace
+its keys, the later flag winning.
 
 Exit status 1 when the config does not load.
 
 Examples:
   experiment eval -config experiments.yaml -user user-123
-  experiment eval -config experiments.yaml -env prod -user 7 -attr country=US -attr age=31 -explain
+  experiment eval -config experiments.yaml -env prod -user 7 -attr country=US -attr-json age=31 -explain
   experiment eval -config snapshot.json -user u1 -context '{"app": {"version": "2.1"}}' -json
 `,
 	run: runEval,
 }
 
-// attrFlag collects repeated -attr KEY=VALUE flags.
-type attrFlag struct {
+// attrs collects the repeated -attr and -attr-json flags, in command-line
+// order.
+type attrs struct {
 	keys   []string
 	values []any
 }
 
-func (f *attrFlag) String() string { return "" }
-
-func (f *attrFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want KEY=VALUE, got %q", s)
-	}
-	f.keys = append(f.keys, k)
-	f.values = append(f.values, parseAttrValue(v))
-	return nil
+// attrFlag is -attr (typed false: the value is a string) or -attr-json
+// (typed: the value is JSON, numbers as json.Number so that large integers
+// stay exact), both adding to one attrs.
+type attrFlag struct {
+	to    *attrs
+	typed bool
 }
 
-// parseAttrValue reads an -attr value: JSON when it is valid JSON (numbers
-// as json.Number, so large integers stay exact), else the plain string.
-func parseAttrValue(s string) any {
-	if v, err := decodeJSONValue([]byte(s)); err == nil {
-		return v
+func (f attrFlag) String() string { return "" }
+
+func (f attrFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		if f.typed {
+			return fmt.Errorf("want KEY=JSON, got %q", s)
+		}
+		return fmt.Errorf("want KEY=VALUE, got %q", s)
 	}
-	return s
+	var value any = v
+	if f.typed {
+		var err error
+		if value, err = decodeJSONValue([]byte(v)); err != nil {
+			return fmt.Errorf("%s: the value is not JSON (%v); use -attr for a string", k, err)
+		}
+	}
+	f.to.keys = append(f.to.keys, k)
+	f.to.values = append(f.to.values, value)
+	return nil
 }
 
 // decodeJSONValue decodes exactly one JSON value, with numbers as
@@ -114,9 +126,10 @@ func runEval(c *cli, args []string) int {
 	config := configFlag(fl)
 	env := envFlag(fl)
 	user := fl.String("user", "", "the user `ID` (required)")
-	var attrs attrFlag
-	fl.Var(&attrs, "attr", "a targeting attribute `KEY=VALUE` (repeatable); VALUE is JSON if valid, else a string")
-	ctxJSON := fl.String("context", "", "targeting attributes as a JSON `object`; -attr keys replace its keys")
+	var attrs attrs
+	fl.Var(attrFlag{to: &attrs}, "attr", "a string targeting attribute `KEY=VALUE` (repeatable)")
+	fl.Var(attrFlag{to: &attrs, typed: true}, "attr-json", "a typed targeting attribute `KEY=JSON` (repeatable): a number, boolean, null, list or object")
+	ctxJSON := fl.String("context", "", "targeting attributes as a JSON `object`; -attr and -attr-json keys replace its keys")
 	explain := fl.Bool("explain", false, "say why the user is on or off in every experiment")
 	asJSON := jsonFlag(fl)
 	pos, code, ok := c.parse(fl, args)

@@ -11,32 +11,61 @@ import (
 	"github.com/inprocess/experiment"
 )
 
-func TestParseAttrValue(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want any
+// TestAttrFlags checks what -attr and -attr-json make of a value: -attr
+// always a string, -attr-json the JSON value or an error.
+func TestAttrFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		typed   bool
+		in      string
+		want    any
+		wantErr string
 	}{
-		{"US", "US"},
-		{`"US"`, "US"},
-		{`"42"`, "42"},
-		{"42", json.Number("42")},
-		{"9007199254740993", json.Number("9007199254740993")}, // exact, not a float64
-		{"-1.5e3", json.Number("-1.5e3")},
-		{"true", true},
-		{"false", false},
-		{"null", nil},
-		{"", ""},
-		{" 42 ", json.Number("42")},
-		{"1 2", "1 2"}, // two JSON values: a string
-		{"[1, \"a\"]", []any{json.Number("1"), "a"}},
-		{`{"version": "2.1"}`, map[string]any{"version": "2.1"}},
-		{"{not json", "{not json"},
-		{"True", "True"},
-		{"a=b", "a=b"},
-	} {
-		if diff := cmp.Diff(tc.want, parseAttrValue(tc.in)); diff != "" {
-			t.Errorf("parseAttrValue(%q) (-want +got):\n%s", tc.in, diff)
-		}
+		{"string", false, "country=US", "US", ""},
+		{"a version stays a string", false, "app.version=2.4", "2.4", ""},
+		{"a number stays a string", false, "age=42", "42", ""},
+		{"quotes are kept", false, `id="42"`, `"42"`, ""},
+		{"true stays a string", false, "beta=true", "true", ""},
+		{"empty", false, "k=", "", ""},
+		{"an equals sign in the value", false, "a=b=c", "b=c", ""},
+		{"no equals sign", false, "country", nil, `want KEY=VALUE, got "country"`},
+		{"no key", false, "=US", nil, `want KEY=VALUE, got "=US"`},
+		{"json number", true, "age=42", json.Number("42"), ""},
+		{"json exact integer", true, "n=9007199254740993", json.Number("9007199254740993"), ""},
+		{"json version is a number", true, "app.version=2.4", json.Number("2.4"), ""},
+		{"json string", true, `id="42"`, "42", ""},
+		{"json boolean", true, "beta=true", true, ""},
+		{"json null", true, "plan=null", nil, ""},
+		{"json list", true, `tags=[1, "a"]`, []any{json.Number("1"), "a"}, ""},
+		{"json object", true, `app={"version": "2.1"}`, map[string]any{"version": "2.1"}, ""},
+		{"json spaces", true, "n= 42 ", json.Number("42"), ""},
+		{"not json", true, "country=US", nil, "country: the value is not JSON"},
+		{"two json values", true, "n=1 2", nil, "n: the value is not JSON"},
+		{"json without equals", true, "n", nil, `want KEY=JSON, got "n"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a attrs
+			err := attrFlag{to: &a, typed: tt.typed}.Set(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Set(%q) error %v; want one containing %q", tt.in, err, tt.wantErr)
+				}
+				if len(a.keys) != 0 {
+					t.Errorf("a failed Set kept %v", a.keys)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.values) != 1 {
+				t.Fatalf("%d values; want 1", len(a.values))
+			}
+			if diff := cmp.Diff(tt.want, a.values[0]); diff != "" {
+				t.Errorf("Set(%q) value (-want +got):\n%s", tt.in, diff)
+			}
+		})
 	}
 }
 

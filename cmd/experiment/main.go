@@ -6,7 +6,7 @@
 // Usage:
 //
 //	experiment lint [-strict] [-json] FILE...
-//	experiment eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-context JSON] [-explain] [-json]
+//	experiment eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-attr-json KEY=JSON ...] [-context JSON] [-explain] [-json]
 //	experiment dist -config FILE [-env ENV] [-users N] [-attrs FILE] [-json]
 //	experiment diff [-env ENV] [-users N] [-attrs FILE] [-strict] [-json] OLD NEW
 //	experiment render -config FILE -env ENV [-format yaml|json|snapshot] [-published-at TIME]

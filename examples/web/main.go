@@ -3,9 +3,13 @@
 // friends" block. The middleware pins one config per request and exposures
 // are logged through log/slog.
 //
-//	go run ./examples/web                      # embedded config
-//	go run ./examples/web -config experiments.yaml   # reloaded live
+// From the repository root:
+//
+//	go run ./examples/web                                          # embedded config
+//	go run ./examples/web -config examples/web/experiments.yaml    # reloaded live
 //	curl 'localhost:8080/?user=alice&country=US'
+//
+// It stops gracefully on SIGINT (Ctrl-C) and SIGTERM.
 //
 // With EXPERIMENT_QA_KEY set (32 or more characters), it prints a link
 // that forces greenButton for whoever opens it (QA overrides).
@@ -21,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/inprocess/experiment"
@@ -41,7 +46,7 @@ func main() {
 	config := flag.String("config", "", "watch this config `file` instead of the embedded one")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	handler, err := newHandler(ctx, *config, logger)
