@@ -37,11 +37,7 @@ func ContextFor(userID string) Context {
 //
 // Attribute values are strings, booleans, nil (JSON null), numbers of any Go
 // numeric type or json.Number (compared by value), and nested
-<<<<<<< HEAD
-// map[string]any or map[string]string reached by dotted names (see doc.go's "Targeting attributes").
-=======
 // map[string]any or map[string]string reached by dotted names (see "Targeting attributes" in the package documentation).
->>>>>>> eco
 // Values of other types (slices, structs) never equal anything.
 func (c Context) With(attrs map[string]any) Context {
 	if len(attrs) == 0 {

@@ -113,12 +113,8 @@
 // # Published snapshots
 //
 // Parse also reads the platform seed's published config snapshots,
-<<<<<<< HEAD
-// recognised by experiments being an array (this section), and evaluates them
-=======
 // recognised by experiments being an array (the README's "Published
 // snapshots" describes the format), and evaluates them
->>>>>>> eco
 // exactly as the platform's decision service does: inclusive allocation
 // ranges tried in array order, the first holding the user's bucket
 // deciding (an allocation naming an unknown variant gives nothing), absent

@@ -35,11 +35,7 @@ var (
 	// ErrStatus: a status other than draft, running, paused or archived
 	// (lowercase or uppercase).
 	ErrStatus = errors.New("unknown status")
-<<<<<<< HEAD
-	// ErrOperator: a condition operator that is not in the "Targeting attributes" section's table.
-=======
 	// ErrOperator: a condition operator that is not in the operator table (see the README's "Targeting and audiences").
->>>>>>> eco
 	ErrOperator = errors.New("unknown operator")
 	// ErrRegexp: a "matches" condition whose value is not a string RE2
 	// regular expression that compiles.

@@ -51,11 +51,7 @@ type Assign map[string]map[string]string
 // Its experiments are the ones assign names, in name order, each with the
 // variants assign names for it; variants have no payload (JSON null).
 // opts are passed to experiment.Parse (for example WithExposures). A user
-<<<<<<< HEAD
-// id ending in '%' fails the test: a config cannot list it (doc.go's "Config").
-=======
 // id ending in '%' fails the test: a config reads a string ending in '%' as a percentage, never as a user id.
->>>>>>> eco
 func Force(tb testing.TB, assign Assign, opts ...experiment.Option) *experiment.Ruleset {
 	tb.Helper()
 	type variant struct {

@@ -26,11 +26,7 @@ only the environment defines are appended, and envs and
 DEPLOYMENT_ENV_VARIABLE are dropped; comments are kept. -format json (or
 -json) writes the same as JSON, keys in config order.
 
-<<<<<<< HEAD
--format snapshot writes the platform's published snapshot (the format its publisher writes):
-=======
 -format snapshot writes the platform's published snapshot (see the README's "Published snapshots"):
->>>>>>> eco
 version, environment, publishedAt, and experiments with id, key, salt,
 audienceRules, targetingRules, variants and allocations, whose ranges are
 inclusive bucket numbers (the percentage 0-50% is rangeStart 0, rangeEnd
