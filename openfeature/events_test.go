@@ -155,7 +155,8 @@ func TestEvents(t *testing.T) {
 			{"fetch fails again", fetch{err: errStoreDown}, true, nil, openfeature.StaleState, 2, ""},
 			{"not modified after a evError fetch", fetch{err: experiment.ErrNotModified}, false, []openfeature.EventType{evReady}, openfeature.ReadyState, 2, ""},
 			{"bad config", fetch{data: badConfig}, true, []openfeature.EventType{evStale}, openfeature.StaleState, 2, ""},
-			{"not modified after a bad config", fetch{err: experiment.ErrNotModified}, false, nil, openfeature.StaleState, 2, ""},
+			// The bad bytes still stand: the failure is returned again, with no new event.
+			{"not modified after a bad config", fetch{err: experiment.ErrNotModified}, true, nil, openfeature.StaleState, 2, ""},
 			{"serving config again", fetch{data: versioned(2)}, false, []openfeature.EventType{evReady}, openfeature.ReadyState, 2, ""},
 			{"another new config", fetch{data: versioned(3)}, false, []openfeature.EventType{evChanged}, openfeature.ReadyState, 3, ""},
 			{"bad config again", fetch{data: badConfig}, true, []openfeature.EventType{evStale}, openfeature.StaleState, 3, ""},

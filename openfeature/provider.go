@@ -38,6 +38,7 @@ type Provider struct {
 	rs    *experiment.Ruleset // New: the fixed config; nil otherwise
 	live  atomic.Pointer[experiment.Live]
 	hooks atomic.Pointer[[]openfeature.Hook] // WithHooks; nil for none
+	meta  atomic.Pointer[metaCache]          // flag metadata of the config last evaluated
 
 	// Watch only.
 	watch   experiment.Source        // the caller's Source; nil unless Watch
@@ -120,6 +121,38 @@ func (p *Provider) WithHooks(hooks ...openfeature.Hook) *Provider {
 
 // versionOf is MetadataVersion's value for rs: its version in decimal, a
 // string as OpenTelemetry's feature_flag.version is.
+// metaCache holds the flag metadata of one config, one map per reason, so
+// that an evaluation builds none: the maps are shared between evaluations
+// and must not be modified.
+type metaCache struct {
+	rs       *experiment.Ruleset
+	byReason map[experiment.Reason]openfeature.FlagMetadata
+}
+
+// reasons are the library's reasons, for which metadata is prepared.
+var reasons = []experiment.Reason{
+	experiment.ReasonUnknown, experiment.ReasonDisabled, experiment.ReasonAudience, experiment.ReasonTargeting,
+	experiment.ReasonNoMatch, experiment.ReasonNoVariant, experiment.ReasonOtherVariant, experiment.ReasonForced,
+	experiment.ReasonEveryone, experiment.ReasonUserID, experiment.ReasonGroup, experiment.ReasonSplit,
+}
+
+// metadata returns the flag metadata for an evaluation of rs with reason.
+func (p *Provider) metadata(rs *experiment.Ruleset, reason experiment.Reason) openfeature.FlagMetadata {
+	m := p.meta.Load()
+	if m == nil || m.rs != rs {
+		m = &metaCache{rs: rs, byReason: make(map[experiment.Reason]openfeature.FlagMetadata, len(reasons))}
+		version, env := versionOf(rs), rs.Env()
+		for _, r := range reasons {
+			m.byReason[r] = openfeature.FlagMetadata{MetadataVersion: version, MetadataEnvironment: env, MetadataReason: string(r)}
+		}
+		p.meta.Store(m)
+	}
+	if md, ok := m.byReason[reason]; ok {
+		return md
+	}
+	return openfeature.FlagMetadata{MetadataVersion: versionOf(rs), MetadataEnvironment: rs.Env(), MetadataReason: string(reason)}
+}
+
 func versionOf(rs *experiment.Ruleset) string { return strconv.FormatInt(rs.Version(), 10) }
 
 // Live returns the Live the provider evaluates with: the one given to
@@ -158,7 +191,7 @@ func (p *Provider) ruleset() (*experiment.Ruleset, openfeature.ResolutionError) 
 type decision struct {
 	rs *experiment.Ruleset
 	c  experiment.Context
-	ex experiment.Explanation
+	ev experiment.Evaluation
 	d  openfeature.ProviderResolutionDetail
 }
 
@@ -166,34 +199,30 @@ type decision struct {
 // OpenFeature's reason and variant. It reports false, with d holding the
 // error, when the value must be the default because of an error.
 //
-// The reason comes from Ruleset.Explain; the value is then read by the
-// caller with the plain evaluation method (VariantFor, Feature, Payload)
-// on the same Ruleset, so whatever those record is recorded once.
+// One call to Ruleset.Evaluate gives the variant, its payload and the
+// reason, reporting exposures as the plain methods do; the flag metadata
+// is built once per config and reason (see metadata).
 func (p *Provider) decide(flag string, flat openfeature.FlattenedContext) (decision, bool) {
 	rs, rerr := p.ruleset()
 	if rs == nil {
 		return decision{d: openfeature.ProviderResolutionDetail{ResolutionError: rerr, Reason: openfeature.ErrorReason}}, false
 	}
 	dec := decision{rs: rs, c: contextFor(flat)}
-	dec.ex = rs.Explain(flag, dec.c)
-	dec.d.FlagMetadata = openfeature.FlagMetadata{
-		MetadataVersion:     versionOf(rs),
-		MetadataEnvironment: rs.Env(),
-		MetadataReason:      string(dec.ex.Reason),
-	}
-	if dec.ex.Reason == experiment.ReasonUnknown {
+	dec.ev = rs.Evaluate(flag, dec.c)
+	dec.d.FlagMetadata = p.metadata(rs, dec.ev.Reason)
+	if dec.ev.Reason == experiment.ReasonUnknown {
 		dec.d.ResolutionError = openfeature.NewFlagNotFoundResolutionError(fmt.Sprintf("experimentprovider: no experiment is named %q", flag))
 		dec.d.Reason = openfeature.ErrorReason
 		return dec, false
 	}
-	dec.d.Reason = reasonOf(dec.ex)
-	dec.d.Variant = dec.ex.Variant
+	dec.d.Reason = reasonOf(dec.ev)
+	dec.d.Variant = dec.ev.Variant
 	return dec, true
 }
 
 // reasonOf maps the library's reason to OpenFeature's; the package
 // documentation has the table.
-func reasonOf(ex experiment.Explanation) openfeature.Reason {
+func reasonOf(ex experiment.Evaluation) openfeature.Reason {
 	switch ex.Reason {
 	case experiment.ReasonSplit:
 		return openfeature.SplitReason
@@ -242,7 +271,7 @@ func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValu
 	if !ok {
 		return openfeature.BoolResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
 	}
-	return openfeature.BoolResolutionDetail{Value: dec.rs.VariantFor(flag, dec.c), ProviderResolutionDetail: dec.d}
+	return openfeature.BoolResolutionDetail{Value: dec.ev.Variant != "", ProviderResolutionDetail: dec.d}
 }
 
 // StringEvaluation resolves flag to Ruleset.Feature, the name of the user's
@@ -250,13 +279,10 @@ func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValu
 // defaultValue.
 func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, flat openfeature.FlattenedContext) openfeature.StringResolutionDetail {
 	dec, ok := p.decide(flag, flat)
-	if !ok || dec.ex.Variant == "" {
+	if !ok || dec.ev.Variant == "" {
 		return openfeature.StringResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
 	}
-	if v := dec.rs.Feature(flag, dec.c); v != "" {
-		return openfeature.StringResolutionDetail{Value: v, ProviderResolutionDetail: dec.d}
-	}
-	return openfeature.StringResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
+	return openfeature.StringResolutionDetail{Value: dec.ev.Variant, ProviderResolutionDetail: dec.d}
 }
 
 // IntEvaluation resolves flag to the payload of the user's variant, which
@@ -265,10 +291,10 @@ func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue
 // off it returns defaultValue.
 func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, flat openfeature.FlattenedContext) openfeature.IntResolutionDetail {
 	dec, ok := p.decide(flag, flat)
-	if !ok || dec.ex.Variant == "" {
+	if !ok || dec.ev.Variant == "" {
 		return openfeature.IntResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
 	}
-	v, rerr := intPayload(dec.rs.Payload(flag, dec.c))
+	v, rerr := intPayload(dec.ev.Payload)
 	return resolved(dec, flag, v, defaultValue, rerr)
 }
 
@@ -277,10 +303,10 @@ func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue in
 // it returns defaultValue.
 func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, flat openfeature.FlattenedContext) openfeature.FloatResolutionDetail {
 	dec, ok := p.decide(flag, flat)
-	if !ok || dec.ex.Variant == "" {
+	if !ok || dec.ev.Variant == "" {
 		return openfeature.FloatResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
 	}
-	v, rerr := floatPayload(dec.rs.Payload(flag, dec.c))
+	v, rerr := floatPayload(dec.ev.Payload)
 	return resolved(dec, flag, v, defaultValue, rerr)
 }
 
@@ -291,10 +317,10 @@ func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue 
 // When the user is off it returns defaultValue.
 func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue any, flat openfeature.FlattenedContext) openfeature.InterfaceResolutionDetail {
 	dec, ok := p.decide(flag, flat)
-	if !ok || dec.ex.Variant == "" {
+	if !ok || dec.ev.Variant == "" {
 		return openfeature.InterfaceResolutionDetail{Value: defaultValue, ProviderResolutionDetail: dec.d}
 	}
-	v, rerr := objectPayload(dec.rs.Payload(flag, dec.c))
+	v, rerr := objectPayload(dec.ev.Payload)
 	return resolved(dec, flag, v, defaultValue, rerr)
 }
 
@@ -304,7 +330,7 @@ func resolved[T any](dec decision, flag string, v, defaultValue T, perr *payload
 	if perr == nil {
 		return openfeature.GenericResolutionDetail[T]{Value: v, ProviderResolutionDetail: dec.d}
 	}
-	msg := fmt.Sprintf("experimentprovider: %s: the payload of variant %q %s", flag, dec.ex.Variant, perr.msg)
+	msg := fmt.Sprintf("experimentprovider: %s: the payload of variant %q %s", flag, dec.ev.Variant, perr.msg)
 	if perr.parse {
 		dec.d.ResolutionError = openfeature.NewParseErrorResolutionError(msg, perr.err)
 	} else {

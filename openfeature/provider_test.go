@@ -92,11 +92,10 @@ envs:
     nobody: 0%
 `
 
-// jsonConfig has payloads a YAML config cannot write: numbers out of the
-// range of a float64 (JSON keeps a number as written) and an exponent.
+// jsonConfig has a payload a YAML config cannot write: a number with an
+// exponent, kept as written. (A number beyond a float64, such as 1e400,
+// is a load error.)
 const jsonConfig = `{"version": 2, "experiments": {
-  "inf": {"variants": {"v": {"allocation": "100%", "payload": 1e400}}},
-  "infObj": {"variants": {"v": {"allocation": "100%", "payload": {"x": 1e400}}}},
   "exp": {"variants": {"v": {"allocation": "100%", "payload": 3e2}}}}}`
 
 // snapshot is a published snapshot (doc.go's "Published snapshots") whose only allocation names a
@@ -316,8 +315,6 @@ func TestPayloads(t *testing.T) {
 			result{9223372036854775808.0, "v", everyone, "", "everyone"}, ""},
 		{"float from a boolean", evaluation{typ: openfeature.Float, flag: "flag", def: -1.0},
 			result{-1.0, "v", openfeature.ErrorReason, mismatch, "everyone"}, "is a boolean, want a number"},
-		{"float beyond float64", evaluation{typ: openfeature.Float, config: "json", flag: "inf", def: -1.0},
-			result{-1.0, "v", openfeature.ErrorReason, parseError, "everyone"}, "1e400 does not fit a float64"},
 		{"float disabled", evaluation{typ: openfeature.Float, flag: "kill", def: -1.0},
 			result{-1.0, "", openfeature.DisabledReason, "", "disabled"}, ""},
 
@@ -331,8 +328,6 @@ func TestPayloads(t *testing.T) {
 			result{defObj, "v", openfeature.ErrorReason, mismatch, "everyone"}, "is null, want an object"},
 		{"object, snapshot variant without a payload", evaluation{typ: openfeature.Object, config: "snapshot", flag: "absent", def: defObj},
 			result{defObj, "a", openfeature.ErrorReason, mismatch, "everyone"}, "is absent, want an object"},
-		{"object that cannot be decoded", evaluation{typ: openfeature.Object, config: "json", flag: "infObj", def: defObj},
-			result{defObj, "v", openfeature.ErrorReason, parseError, "everyone"}, "cannot be decoded"},
 		{"object off", evaluation{typ: openfeature.Object, flag: "proOnly", def: defObj},
 			result{defObj, "", openfeature.DefaultReason, "", "audience"}, ""},
 		{"object unknown", evaluation{typ: openfeature.Object, flag: "nope", def: defObj},
