@@ -3,48 +3,19 @@ package experiment
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 )
 
-// lookup resolves a name as doc.go's "Evaluation order" says: as an experiment name
-// as a whole, then split at the last '/' into experiment and variant. The
-// map holds experiment names only, so the "exp/variant" form costs a second
-// lookup, and loading builds no string per variant.
+// lookup resolves a name as doc.go's "Evaluation order" says: as an
+// experiment name as a whole, then split at the last '/' into experiment
+// and variant. Both forms are in one map, built at load (names are at most
+// MaxNameLength bytes, so its keys cost at most twice that per variant),
+// so this is one map lookup.
 func (r *Ruleset) lookup(name string) (ref, bool) {
 	if r == nil {
 		return ref{}, false
 	}
-	if f, ok := r.byName[name]; ok {
-		return f, true
-	}
-	i := strings.LastIndexByte(name, '/')
-	if i < 0 {
-		return ref{}, false
-	}
-	f, ok := r.byName[name[:i]]
-	if !ok {
-		return ref{}, false
-	}
-	if v := f.exp.variantIndex(name[i+1:]); v >= 0 {
-		return ref{exp: f.exp, variant: v}, true
-	}
-	return ref{}, false
-}
-
-// variantIndex returns the index of the first variant named key, or -1.
-func (e *experiment) variantIndex(key string) int {
-	if e.variantByKey != nil {
-		if i, ok := e.variantByKey[key]; ok {
-			return i
-		}
-		return -1
-	}
-	for i := range e.variants {
-		if e.variants[i].key == key {
-			return i
-		}
-	}
-	return -1
+	f, ok := r.byName[name]
+	return f, ok
 }
 
 // VariantFor reports whether the user in c is assigned a variant of the

@@ -46,9 +46,6 @@ type experiment struct {
 	variants  []variant
 	arms      []arm     // tried in order; the first whose allocation matches decides
 	pack      *saltPack // salt, laid out for hashing (see salt.go)
-	// variantByKey finds a variant by name in experiments with more than
-	// variantScanLimit variants; nil otherwise (see variantIndex).
-	variantByKey map[string]int
 }
 
 // variant is a compiled variant.

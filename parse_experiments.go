@@ -61,26 +61,31 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 	return out
 }
 
-// index builds the name lookup (see lookup): every experiment by name, the
-// first of each name winning (snapshots may repeat a key). Experiments with
-// many variants also get a map of variant names, so that "exp/variant" is
-// found in constant time.
+// index builds the name lookup (see lookup): every experiment by name,
+// the first of each name winning (snapshots may repeat a key), then
+// "exp/variant" for each variant whose name has no '/', unless an
+// experiment already has that whole name.
 func index(exps []*experiment) map[string]ref {
-	m := make(map[string]ref, len(exps))
+	m := make(map[string]ref, 2*len(exps))
 	for _, e := range exps {
 		if e.pack == nil {
 			e.pack = packSalt(e.salt)
 		}
-		if _, dup := m[e.key]; dup {
+		if _, dup := m[e.key]; !dup {
+			m[e.key] = ref{exp: e, variant: -1}
+		}
+	}
+	for _, e := range exps {
+		if m[e.key].exp != e {
 			continue
 		}
-		m[e.key] = ref{exp: e, variant: -1}
-		if len(e.variants) > variantScanLimit {
-			e.variantByKey = make(map[string]int, len(e.variants))
-			for i, v := range e.variants {
-				if _, taken := e.variantByKey[v.key]; !taken {
-					e.variantByKey[v.key] = i
-				}
+		for i, v := range e.variants {
+			if strings.IndexByte(v.key, '/') >= 0 {
+				continue
+			}
+			k := e.key + "/" + v.key
+			if _, taken := m[k]; !taken {
+				m[k] = ref{exp: e, variant: i}
 			}
 		}
 	}
@@ -88,7 +93,7 @@ func index(exps []*experiment) map[string]ref {
 }
 
 // variantScanLimit is the number of variants up to which a linear scan
-// finds a variant by name faster than a map would.
+// finds a variant by id faster than a map would (see variantIDs).
 const variantScanLimit = 8
 
 var nullJSON = []byte("null")
