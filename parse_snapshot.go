@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inprocess/experiment/internal/wire"
 	"gopkg.in/yaml.v3"
 )
 
@@ -37,7 +38,7 @@ func (p *parser) snapshot(top []entry) *Ruleset {
 		case "version":
 			n := resolve(e.v)
 			num, ok := scalarNumber(n)
-			if n.Kind != yaml.ScalarNode || !ok || !validSnapshotVersion(num.f) {
+			if n.Kind != yaml.ScalarNode || !ok || !wire.ValidVersion(num.f) {
 				p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
 				continue
 			}
@@ -362,12 +363,4 @@ func (m variantIDs) find(vs []variant, id string) int {
 		}
 	}
 	return -1
-}
-
-// validSnapshotVersion reports whether v can be a snapshot's version: an
-// integer that a JavaScript number holds exactly (|v| <= 2^53). Parse
-// rejects any other, and SnapshotSource does not remember one, so that a
-// publish with a bad version cannot hide the good versions after it.
-func validSnapshotVersion(v float64) bool {
-	return v == math.Trunc(v) && math.Abs(v) <= 1<<53
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/inprocess/experiment/internal/wire"
 )
 
 // ErrNotModified is returned (possibly wrapped) by a Source's Fetch when
@@ -406,25 +407,25 @@ type snapshotSource struct {
 func (s *snapshotSource) String() string { return redactURL(s.dir) }
 
 func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
-	data, _, err := s.opts.get(ctx, s.dir+"version.json", nil, 64<<10)
+	data, _, err := s.opts.get(ctx, s.dir+wire.VersionName, nil, 64<<10)
 	if err != nil {
 		return nil, err
 	}
-	version, err := snapshotVersion(data)
+	version, err := wire.ParseVersion(data)
 	if err != nil {
 		return nil, fmt.Errorf("%sversion.json: %w", redactURL(s.dir), err)
 	}
 	if s.have && version <= s.last {
 		return nil, ErrNotModified
 	}
-	data, _, err = s.opts.get(ctx, s.dir+"snapshots/latest.json", nil, s.opts.MaxBytes)
+	data, _, err = s.opts.get(ctx, s.dir+wire.LatestName, nil, s.opts.MaxBytes)
 	if errors.Is(err, errNotFound) {
-		data, _, err = s.opts.get(ctx, s.dir+"latest.json", nil, s.opts.MaxBytes)
+		data, _, err = s.opts.get(ctx, s.dir+wire.LegacyLatestName, nil, s.opts.MaxBytes)
 	}
 	if err != nil {
 		return nil, err
 	}
-	got, err := snapshotVersion(data)
+	got, err := wire.ParseVersion(data)
 	if err != nil {
 		return data, nil // Parse reports what is wrong with it; the next version is fetched
 	}
@@ -433,21 +434,4 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 	}
 	s.last, s.have = got, true
 	return data, nil
-}
-
-// snapshotVersion reads the version of version.json or of a snapshot.
-func snapshotVersion(data []byte) (float64, error) {
-	var v struct {
-		Version *float64 `json:"version"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return 0, err
-	}
-	if v.Version == nil {
-		return 0, errors.New(`no "version" number`)
-	}
-	if !validSnapshotVersion(*v.Version) {
-		return 0, fmt.Errorf("version %v is not an integer of at most 2^53", *v.Version)
-	}
-	return *v.Version, nil
 }

@@ -29,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/wire"
 )
 
 // Parse parses config (YAML or JSON, or a published snapshot) as
@@ -152,16 +153,13 @@ func (s *Store) Fail(path string, code int) {
 // version.
 func (s *Store) Publish(tb testing.TB, env string, snapshot []byte) {
 	tb.Helper()
-	var v struct {
-		Version *float64 `json:"version"`
+	version, err := wire.ParseVersion(snapshot)
+	if err != nil {
+		tb.Fatalf("experimenttest: a snapshot needs an integer version: %v", err)
 	}
-	if err := json.Unmarshal(snapshot, &v); err != nil || v.Version == nil {
-		tb.Fatalf("experimenttest: a snapshot needs a numeric version: %v", err)
-	}
-	dir := "/configs/" + env + "/"
-	s.Put(fmt.Sprintf("%ssnapshots/%v.json", dir, *v.Version), snapshot)
-	s.Put(dir+"snapshots/latest.json", snapshot)
-	s.Put(dir+"version.json", []byte(fmt.Sprintf(`{"version": %v}`, *v.Version)))
+	s.Put("/"+wire.SnapshotKey(env, int64(version)), snapshot)
+	s.Put("/"+wire.LatestKey(env), snapshot)
+	s.Put("/"+wire.VersionKey(env), wire.VersionIndex{Version: int64(version)}.Encode())
 }
 
 // Requests returns how many requests path has had.

@@ -21,17 +21,16 @@ package s3
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/wire"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
@@ -333,7 +332,7 @@ func Snapshots(prefix string, opts Options) (experiment.Source, error) {
 
 // snapshotLayouts are the snapshot's keys under the prefix, in the order
 // tried.
-var snapshotLayouts = [...]string{"snapshots/latest.json", "latest.json"}
+var snapshotLayouts = [...]string{wire.LatestName, wire.LegacyLatestName}
 
 type snapshotSource struct {
 	c      *client
@@ -354,7 +353,7 @@ func (s *snapshotSource) String() string { return s.c.url(s.prefix) }
 // Fetch returns the newest snapshot if its version is greater than the one
 // last returned, and ErrNotModified otherwise.
 func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
-	key := s.prefix + "version.json"
+	key := s.prefix + wire.VersionName
 	data, etag, err := s.c.get(ctx, key, s.versionETag, 64<<10)
 	switch {
 	case errors.Is(err, experiment.ErrNotModified):
@@ -362,7 +361,7 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	default:
-		v, err := snapshotVersion(data)
+		v, err := wire.ParseVersion(data)
 		if err != nil {
 			return nil, fmt.Errorf("s3: %s: %w", s.c.url(key), err)
 		}
@@ -382,7 +381,7 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 			return nil, experiment.ErrNotModified
 		}
 		if err == nil {
-			got, verr := snapshotVersion(data)
+			got, verr := wire.ParseVersion(data)
 			if verr != nil {
 				// Parse reports what is wrong with it. Nothing is
 				// remembered, so it is read again (and reported again)
@@ -407,24 +406,4 @@ func (s *snapshotSource) Fetch(ctx context.Context) ([]byte, error) {
 		}
 	}
 	return nil, err
-}
-
-// snapshotVersion reads the version of version.json or of a snapshot.
-func snapshotVersion(data []byte) (float64, error) {
-	var v struct {
-		Version *float64 `json:"version"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return 0, err
-	}
-	if v.Version == nil {
-		return 0, errors.New(`no "version" number`)
-	}
-	// The rule Parse applies to a snapshot's version: a version it would
-	// reject must not be remembered, or it would hide the good versions
-	// published after it.
-	if f := *v.Version; f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("version %v is not an integer of at most 2^53", f)
-	}
-	return *v.Version, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -49,8 +50,8 @@ func (v VersionIndex) Encode() []byte {
 }
 
 // ParseVersion reads the "version" number of a version index or of a
-// snapshot. It fails when data is not a JSON object or has no numeric
-// "version". The number is returned as a float64, as JavaScript reads it,
+// snapshot. It fails when data is not a JSON object, has no numeric
+// "version", or one ValidVersion refuses. The number is returned as a float64, as JavaScript reads it,
 // so that readers compare versions as the platform's do.
 func ParseVersion(data []byte) (float64, error) {
 	var v struct {
@@ -62,7 +63,18 @@ func ParseVersion(data []byte) (float64, error) {
 	if v.Version == nil {
 		return 0, errNoVersion
 	}
+	if !ValidVersion(*v.Version) {
+		return 0, fmt.Errorf("wire: version %v is not an integer of at most 2^53", *v.Version)
+	}
 	return *v.Version, nil
+}
+
+// ValidVersion reports whether v can be a published version: an integer
+// that a JavaScript number holds exactly (|v| <= 2^53). Readers never
+// remember any other, so that a publish with a bad version cannot hide the
+// good versions after it.
+func ValidVersion(v float64) bool {
+	return v == math.Trunc(v) && math.Abs(v) <= 1<<53
 }
 
 var errNoVersion = errors.New(`wire: no "version" number`)

@@ -48,7 +48,10 @@ func TestParseVersion(t *testing.T) {
 		{"index", `{"version":3}`, 3, ""},
 		{"with spaces", `{"version": 3}`, 3, ""},
 		{"snapshot", `{"version":12,"environment":"prod","experiments":[]}`, 12, ""},
-		{"fraction kept", `{"version":1.5}`, 1.5, ""},
+		// Parse rejects such a snapshot, so readers must not remember it.
+		{"fraction refused", `{"version":1.5}`, 0, "wire: version 1.5 is not an integer"},
+		{"beyond 2^53 refused", `{"version":1e300}`, 0, "wire: version 1e+300 is not an integer"},
+		{"2^53 kept", `{"version":9007199254740992}`, 9007199254740992, ""},
 		{"missing", `{"environment":"prod"}`, 0, `wire: no "version" number`},
 		{"null", `{"version":null}`, 0, `wire: no "version" number`},
 		{"a string", `{"version":"3"}`, 0, "wire: json: cannot unmarshal"},
