@@ -34,7 +34,8 @@ type aggregator struct {
 	o        Options
 	cuped    bool
 	users    map[string]*user
-	arena    []user // users are allocated from chunks of it
+	arena    []user   // the chunk users are allocated from
+	chunks   [][]user // every chunk, in order: the users in order of first appearance
 	slab     []float64
 	variants map[string]uint16
 	names    []string
@@ -132,6 +133,9 @@ func (a *aggregator) exposure(line []byte) error {
 // allocation of its own.
 func (a *aggregator) newUser(u user) *user {
 	if len(a.arena) == cap(a.arena) {
+		if len(a.arena) > 0 {
+			a.chunks = append(a.chunks, a.arena)
+		}
 		a.arena = make([]user, 0, 4096)
 	}
 	per := len(a.o.Metrics)
@@ -241,31 +245,40 @@ func (a *aggregator) result() *Result {
 	}
 	days := map[int64][][]stats.Sums{} // day -> metric -> variant
 	nm := len(a.o.Metrics)
-	for _, u := range a.users {
-		if u.variant == multiple {
-			res.Multiple++
-			continue
-		}
-		p := pos[u.variant]
-		res.Users[p]++
-		d := unixDay(u.first)
-		ds, ok := days[d]
-		if !ok {
-			ds = make([][]stats.Sums, nm)
-			for m := range ds {
-				ds[m] = make([]stats.Sums, len(order))
+	if len(a.arena) > 0 {
+		a.chunks = append(a.chunks, a.arena)
+		a.arena = a.arena[len(a.arena):] // a later newUser starts a new chunk
+	}
+	// In order of first appearance, not the map's order, so that the
+	// floating-point sums come out the same on every run.
+	for _, chunk := range a.chunks {
+		for i := range chunk {
+			u := &chunk[i]
+			if u.variant == multiple {
+				res.Multiple++
+				continue
 			}
-			days[d] = ds
-		}
-		vals := a.slab[u.index:]
-		for m, metric := range a.o.Metrics {
-			x := value(metric.Kind, vals[m])
-			c := 0.0
-			if a.cuped {
-				c = value(metric.Kind, vals[nm+m])
+			p := pos[u.variant]
+			res.Users[p]++
+			d := unixDay(u.first)
+			ds, ok := days[d]
+			if !ok {
+				ds = make([][]stats.Sums, nm)
+				for m := range ds {
+					ds[m] = make([]stats.Sums, len(order))
+				}
+				days[d] = ds
 			}
-			add(&res.Metrics[m].Total[p], x, c, a.cuped)
-			add(&ds[m][p], x, c, a.cuped)
+			vals := a.slab[u.index:]
+			for m, metric := range a.o.Metrics {
+				x := value(metric.Kind, vals[m])
+				c := 0.0
+				if a.cuped {
+					c = value(metric.Kind, vals[nm+m])
+				}
+				add(&res.Metrics[m].Total[p], x, c, a.cuped)
+				add(&ds[m][p], x, c, a.cuped)
+			}
 		}
 	}
 	keys := make([]int64, 0, len(days))
