@@ -13,7 +13,16 @@ import (
 // a signed percentage for relative effects, a signed number for absolute.
 func (r *Report) effect(x float64) string {
 	if r.Settings.Effect == "relative" {
-		return fmt.Sprintf("%+.1f%%", 100*x)
+		// One decimal, or enough for a small effect not to read as 0.
+		d, pct := 1, math.Abs(100*x)
+		switch {
+		case pct == 0 || pct >= 1:
+		case pct >= 0.1:
+			d = 2
+		default:
+			d = 3
+		}
+		return fmt.Sprintf("%+.*f%%", d, 100*x)
 	}
 	return fmt.Sprintf("%+.4g", x)
 }

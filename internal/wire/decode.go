@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -276,6 +277,21 @@ func (p *parser) str(r *Record) ([]byte, error) {
 		return nil, p.fail("want a string")
 	}
 	p.i++
+	// Fast path: printable ASCII up to the closing quote, no escapes.
+	if end := bytes.IndexByte(p.b[p.i:], '"'); end >= 0 {
+		s := p.b[p.i : p.i+end]
+		clean := true
+		for _, c := range s {
+			if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+				clean = false
+				break
+			}
+		}
+		if clean {
+			p.i += end + 1
+			return s, nil
+		}
+	}
 	start, ascii := p.i, true
 	for p.i < len(p.b) {
 		c := p.b[p.i]

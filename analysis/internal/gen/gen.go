@@ -26,6 +26,7 @@ type Options struct {
 	Rate       float64   // control's conversion rate per user; default 0.1
 	Multiple   float64   // share of users exposed to two variants; default 0.005
 	Days       int       // days over which users enter; default 14
+	Pageviews  float64   // mean "pageview" events (no value) per user; default 0.3
 	Start      time.Time // default 2026-03-01 UTC
 	Seed       uint64
 }
@@ -42,6 +43,9 @@ func (o *Options) defaults() {
 	}
 	if o.Multiple == 0 {
 		o.Multiple = 0.005
+	}
+	if o.Pageviews == 0 {
+		o.Pageviews = 0.3
 	}
 	if o.Days == 0 {
 		o.Days = 14
@@ -109,8 +113,12 @@ func Write(exposures, events io.Writer, o Options) (Counts, error) {
 			line, _ = wire.AppendEvent(line[:0], wire.Event{UserKey: key, Event: "purchase", Value: 20, HasValue: true, Timestamp: t})
 			put(ev, &c.Events)
 		}
-		if r.Float64() < 0.3 { // another event, without a value
-			line, _ = wire.AppendEvent(line[:0], wire.Event{UserKey: key, Event: "pageview", Timestamp: first.Add(time.Minute)})
+		views := int(o.Pageviews) // another event, without a value
+		if r.Float64() < o.Pageviews-float64(views) {
+			views++
+		}
+		for k := range views {
+			line, _ = wire.AppendEvent(line[:0], wire.Event{UserKey: key, Event: "pageview", Timestamp: first.Add(time.Duration(k+1) * time.Minute)})
 			put(ev, &c.Events)
 		}
 	}

@@ -27,6 +27,7 @@ func main() {
 	flag.StringVar(&lifts, "lifts", "0,0.1", "each variant's relative lift of the conversion rate")
 	flag.Float64Var(&o.Rate, "rate", 0.1, "the control's conversion rate")
 	flag.IntVar(&o.Days, "days", 14, "days over which users enter")
+	flag.Float64Var(&o.Pageviews, "pageviews", 0.3, "mean pageview events per user")
 	flag.Uint64Var(&o.Seed, "seed", 1, "the random seed")
 	flag.Parse()
 	o.Variants = strings.Split(variants, ",")
