@@ -136,6 +136,16 @@
 // leaves the last good one serving. Live.Ruleset pins one config for a
 // whole request.
 //
+// # Exposures and events
+//
+// To find out which variant won, a service records what happened:
+// WithExposures reports each assignment, and a Tracker (NewTracker)
+// records conversions (Track, TrackValue, Record). A Sink receives both:
+// JSONLines writes them one JSON object per line, HTTPSink posts them in
+// batches to a platform server's POST /events. The analysis module
+// (github.com/inprocess/experiment/analysis) reads those records and
+// computes the results.
+//
 // # Errors
 //
 // Every load error is a *ConfigError naming the file, line, column and key

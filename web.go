@@ -4,7 +4,6 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -62,7 +61,7 @@ func (r *Ruleset) expose(e *experiment, v int, c *Context) {
 	r.exposed(Exposure{
 		Experiment: e.key, ExperimentID: e.id,
 		Variant: e.variants[v].key, VariantID: e.variants[v].id,
-		UserID: strings.Clone(c.userID), Version: r.version, Env: r.env, // a copy, so that c does not escape
+		UserID: c.userID, Version: r.version, Env: r.env,
 		Forced: forced, Time: time.Now(), Context: ctx,
 	})
 }

@@ -1,0 +1,98 @@
+package aggregate
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/inprocess/experiment/analysis/internal/gen"
+	"github.com/inprocess/experiment/analysis/stats"
+)
+
+// BenchmarkAggregate streams about a million lines of each kind from
+// memory and reports the lines per second and the live heap per user once
+// both files are read: the state Aggregate keeps (measured after a
+// collection, less the heap before).
+func BenchmarkAggregate(b *testing.B) {
+	const users = 476_000
+	var ex, ev bytes.Buffer
+	c, err := gen.Write(&ex, &ev, gen.Options{Users: users, Pageviews: 1.9, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := Options{Experiment: "checkout", Metrics: []Metric{{"purchase", stats.Mean}, {"purchase", stats.Proportion}, {"pageview", stats.Mean}}}
+	var state, n float64
+	defer func() { afterRead = nil }()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		afterRead = func(u int) {
+			b.StopTimer()
+			defer b.StartTimer()
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			state, n = float64(m.HeapInuse)-float64(before.HeapInuse), float64(u)
+		}
+		b.StartTimer()
+		if _, err := Aggregate(bytes.NewReader(ex.Bytes()), bytes.NewReader(ev.Bytes()), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(c.Exposures+c.Events)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(state/n, "state-B/user")
+}
+
+// BenchmarkQueryPostgres loads about a million lines of each kind into the
+// PostgreSQL server in EXPERIMENT_PG_DSN (in a schema of its own, dropped
+// at the end) and times QuerySQL on them: three metrics, one query each.
+// It reports the load's time too. It skips without EXPERIMENT_PG_DSN.
+func BenchmarkQueryPostgres(b *testing.B) {
+	dsn := os.Getenv("EXPERIMENT_PG_DSN")
+	if dsn == "" {
+		b.Skip("EXPERIMENT_PG_DSN is not set: no PostgreSQL to benchmark")
+	}
+	ctx := context.Background()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	schema := "aggregate_bench_" + time.Now().UTC().Format("20060102150405")
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema+"; SET search_path TO "+schema); err != nil {
+		b.Fatal(err)
+	}
+	defer db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	var ex, ev bytes.Buffer
+	if _, err := gen.Write(&ex, &ev, gen.Options{Users: 476_000, Pageviews: 1.9, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	ne, nv, err := Load(ctx, db, io.MultiReader(&ex, &ev))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	load := time.Since(start)
+	o := Options{Experiment: "checkout", Metrics: []Metric{{"purchase", stats.Mean}, {"purchase", stats.Proportion}, {"pageview", stats.Mean}}}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := QuerySQL(ctx, db, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(ne), "exposure-rows")
+	b.ReportMetric(float64(nv), "event-rows")
+	b.ReportMetric(load.Seconds(), "load-s")
+}
