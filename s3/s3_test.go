@@ -687,13 +687,15 @@ func TestObjectErrors(t *testing.T) {
 			}
 			// A failed fetch remembers no ETag, so it is tried in full
 			// again; a broken config that was read is not parsed again
-			// until it changes, and Status keeps its error.
+			// until it changes: the source answers "not modified", and
+			// Reload returns the standing failure itself, which Status
+			// keeps.
 			err2 := live.Reload(t.Context())
 			if tc.again && (err2 == nil || err2.Error() != err.Error()) {
 				t.Errorf("second Reload error = %v, want %v again", err2, err)
 			}
-			if !tc.again && (err2 != nil || live.Status().LastError != err) {
-				t.Errorf("second Reload error = %v, Status().LastError = %v; want nil and %v", err2, live.Status().LastError, err)
+			if !tc.again && (err2 != err || live.Status().LastError != err) {
+				t.Errorf("second Reload error = %v, Status().LastError = %v; want the same error %v for both", err2, live.Status().LastError, err)
 			}
 		})
 	}

@@ -51,20 +51,21 @@ func (v VersionIndex) Encode() []byte {
 
 // ParseVersion reads the "version" number of a version index or of a
 // snapshot. It fails when data is not a JSON object, has no numeric
-// "version", or one ValidVersion refuses. The number is returned as a float64, as JavaScript reads it,
+// "version", or one ValidVersion refuses. Its errors carry no package
+// prefix: callers name the file they read. The number is returned as a float64, as JavaScript reads it,
 // so that readers compare versions as the platform's do.
 func ParseVersion(data []byte) (float64, error) {
 	var v struct {
 		Version *float64 `json:"version"`
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
-		return 0, fmt.Errorf("wire: %w", err)
+		return 0, err
 	}
 	if v.Version == nil {
 		return 0, errNoVersion
 	}
 	if !ValidVersion(*v.Version) {
-		return 0, fmt.Errorf("wire: version %v is not an integer of at most 2^53", *v.Version)
+		return 0, fmt.Errorf("version %v is not an integer of at most 2^53", *v.Version)
 	}
 	return *v.Version, nil
 }
@@ -77,4 +78,4 @@ func ValidVersion(v float64) bool {
 	return v == math.Trunc(v) && math.Abs(v) <= 1<<53
 }
 
-var errNoVersion = errors.New(`wire: no "version" number`)
+var errNoVersion = errors.New(`no "version" number`)
