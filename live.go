@@ -290,11 +290,14 @@ func (l *Live) fail(err error) error {
 // report logs a failure and gives it to OnError; l.mu is not held.
 func (l *Live) report(err error) {
 	l.mu.Lock()
-	version, serving := l.loaded.Version(), l.loaded != nil
+	version, serving, fallback := l.loaded.Version(), l.loaded != nil, l.status.Fallback
 	l.mu.Unlock()
-	if serving {
+	switch {
+	case fallback:
+		l.log.Warn("experiment: config load failed; the fallback config keeps serving", "source", l.name, "error", err)
+	case serving:
 		l.log.Warn("experiment: config reload failed; keeping the last good config", "source", l.name, "version", version, "error", err)
-	} else {
+	default:
 		l.log.Warn("experiment: config load failed; there is no config to serve yet", "source", l.name, "error", err)
 	}
 	if l.opts.OnError != nil {

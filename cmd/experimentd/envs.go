@@ -42,6 +42,11 @@ func (s *server) watch(ctx context.Context, e *environment, src experiment.Sourc
 			return
 		}
 		e.live.Store(live)
+		if live.Ruleset() == noConfig {
+			// The library logged "serving the fallback config": here that
+			// fallback is no config at all.
+			log.Warn("experimentd: no config for the environment yet; /decide answers 503 for it and /health is unavailable until one loads")
+		}
 	}()
 }
 

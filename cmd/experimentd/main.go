@@ -15,7 +15,8 @@
 //	    400 {"error": ...}  user_key or env missing or empty, context not a JSON object
 //	    503 {"error": "No config available for environment \"E\""}
 //	    429 {"error": ...}  over the per-client rate limit (-rate)
-//	GET /health   {"status": "ok", "config_versions": {"prod": 3, ...}}
+//	GET /health   {"status": "ok", "config_versions": {"prod": 3, ...}}; 503 with
+//	              "unavailable" and null versions while an environment has no config
 //	GET /metrics  counters in the Prometheus text format
 //
 // A -config value is a file (YAML or JSON config, or a published snapshot),

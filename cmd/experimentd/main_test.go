@@ -56,13 +56,19 @@ func waitLoaded(t testing.TB, base string, want map[string]int64) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var h struct {
-			ConfigVersions map[string]int64 `json:"config_versions"`
+			ConfigVersions map[string]*int64 `json:"config_versions"`
 		}
 		_, body := get(t, base+"/health")
 		if err := json.Unmarshal([]byte(body), &h); err != nil {
 			t.Fatalf("/health: %v: %s", err, body)
 		}
-		if cmp.Equal(want, h.ConfigVersions) {
+		loaded := map[string]int64{} // environments with no config are null
+		for env, v := range h.ConfigVersions {
+			if v != nil {
+				loaded[env] = *v
+			}
+		}
+		if cmp.Equal(want, loaded) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -162,7 +168,8 @@ func TestEndpoints(t *testing.T) {
 		{name: "context not an object", url: decideURL(base, "user_key", "u", "env", "prod", "context", `["US"]`), wantCode: 400, want: `{"error":"context must be a JSON object"}`},
 		{name: "unknown environment", url: decideURL(base, "user_key", "u", "env", "dev"), wantCode: 503, want: `{"error":"No config available for environment \"dev\""}`},
 		{name: "environment whose config failed to load", url: decideURL(base, "user_key", "u", "env", "broken"), wantCode: 503, want: `{"error":"No config available for environment \"broken\""}`},
-		{name: "health", url: base + "/health", wantCode: 200, want: `{"status":"ok","config_versions":{"prod":1,"snap":4}}`},
+		// An environment without a config makes /health a failing readiness probe.
+		{name: "health", url: base + "/health", wantCode: 503, want: `{"status":"unavailable","config_versions":{"broken":null,"prod":1,"snap":4}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

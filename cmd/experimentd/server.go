@@ -143,17 +143,25 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// health reports each configured environment's serving version, or null
+// while it has none, and answers 503 with status "unavailable" until every
+// environment has a config, as a readiness probe expects.
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
-	versions := map[string]int64{}
+	versions := make(map[string]*int64, len(s.order))
+	status, code := "ok", http.StatusOK
 	for _, env := range s.order {
 		if rs := s.config(env); rs != nil {
-			versions[env] = rs.Version()
+			v := rs.Version()
+			versions[env] = &v
+		} else {
+			versions[env] = nil
+			status, code = "unavailable", http.StatusServiceUnavailable
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status         string           `json:"status"`
-		ConfigVersions map[string]int64 `json:"config_versions"`
-	}{"ok", versions})
+	writeJSON(w, code, struct {
+		Status         string            `json:"status"`
+		ConfigVersions map[string]*int64 `json:"config_versions"`
+	}{status, versions})
 }
 
 // writeJSON writes v as the body, without HTML escaping, as JSON.stringify
