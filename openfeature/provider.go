@@ -35,10 +35,11 @@ const (
 // A Provider is safe for concurrent use. Each evaluation reads one config
 // (one atomic load for a Live), so a reload never splits an evaluation.
 type Provider struct {
-	rs    *experiment.Ruleset // New: the fixed config; nil otherwise
-	live  atomic.Pointer[experiment.Live]
-	hooks atomic.Pointer[[]openfeature.Hook] // WithHooks; nil for none
-	meta  atomic.Pointer[metaCache]          // flag metadata of the config last evaluated
+	rs      *experiment.Ruleset // New: the fixed config; nil otherwise
+	live    atomic.Pointer[experiment.Live]
+	hooks   atomic.Pointer[[]openfeature.Hook] // WithHooks; nil for none
+	meta    atomic.Pointer[metaCache]          // flag metadata of the config last evaluated
+	tracker atomic.Pointer[experiment.Tracker] // WithTracker; nil for none
 
 	// Watch only.
 	watch   experiment.Source        // the caller's Source; nil unless Watch
