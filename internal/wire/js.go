@@ -16,7 +16,15 @@ import (
 // escaped (\b, \f, \n, \r, \t, else \u00xx in lower-case hex), everything
 // else as it is, "<", ">", "&", U+2028 and U+2029 included. Bytes that are
 // not valid UTF-8 are written as U+FFFD, as JavaScript decodes them.
-func AppendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte { return appendJSONString(dst, s, true) }
+
+// appendJSONString writes s as a JSON string, the one way both writers
+// share: quotes, backslashes and control characters escaped (\b, \f, \n,
+// \r, \t, else \u00xx). With js, as JavaScript's JSON.stringify: invalid
+// UTF-8 as a raw U+FFFD, U+2028 and U+2029 raw. Without, as encoding/json:
+// both escaped (\ufffd, \u2028, \u2029).
+func appendJSONString(dst []byte, s string, js bool) []byte {
+	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -27,13 +35,21 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
+			var esc string
+			switch {
+			case r == utf8.RuneError && size == 1 && js:
+				esc = "\uFFFD"
+			case r == utf8.RuneError && size == 1:
+				esc = `\ufffd`
+			case (r == '\u2028' || r == '\u2029') && !js:
+				esc = `\u202` + string(hex[r&0xF])
+			default:
 				i += size
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			i++
+			dst = append(dst, esc...)
+			i += size
 			start = i
 			continue
 		}
@@ -52,7 +68,6 @@ func AppendString(dst []byte, s string) []byte {
 		case '\t':
 			dst = append(dst, '\\', 't')
 		default:
-			const hex = "0123456789abcdef"
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 		}
 		i++
