@@ -38,6 +38,10 @@
 // SIGINT and SIGTERM shut the server down gracefully: requests in flight
 // are answered and sources stopped, within -shutdown-timeout whatever the
 // sources do; a second signal ends it at once.
+//
+// Exit status: 0 after a graceful shutdown (and for -h, which prints the
+// usage to stdout), 1 when the service cannot run (the address cannot be
+// listened on), 2 for a usage error (an unknown flag, a malformed value).
 package main
 
 import (
@@ -66,13 +70,49 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal ends the process at once
 	}()
-	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "experimentd:", err)
-		}
-		os.Exit(2)
-	}
+	os.Exit(exitCode(ctx, os.Args[1:]))
 }
+
+// Exit codes, as the experiment command's: 0 all went well (-h
+// included), 1 the service could not run (the address cannot be
+// listened on, for example), 2 a usage error (an unknown flag or a
+// malformed value).
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// exitCode runs experimentd with args and returns its exit code. -h
+// prints the usage to stdout, as `experiment -h` does.
+func exitCode(ctx context.Context, args []string) int {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			_, err := parseFlags([]string{"-h"}, os.Stdout)
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+		}
+	}
+	err := run(ctx, args, os.Stderr, nil)
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage // the flag package has said what is wrong
+	}
+	fmt.Fprintln(os.Stderr, "experimentd:", err)
+	return exitError
+}
+
+// usageError is a command-line error; the flag package has reported it.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 
 // configFlag collects repeated -config env=source flags, in order.
 type configFlag []envSource
@@ -176,6 +216,9 @@ config loads. Past a limit a client gets a JSON error: 503 over -max-conns
 (after closing the longest idle connection, if any) or -max-inflight, 431
 over -max-header-bytes, 414 over -max-context-bytes, 429 over -rate.
 
+Exit status: 0 after a graceful shutdown (and for -h), 1 when the service
+cannot run (the address cannot be listened on), 2 for a usage error.
+
 Flags:
 `)
 		fs.PrintDefaults()
@@ -240,7 +283,10 @@ func sourceFor(src string, timeout time.Duration) experiment.Source {
 func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	var handler slog.Handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: o.logLevel})
 	if o.logFormat == "text" {

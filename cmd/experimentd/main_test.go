@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -391,5 +393,47 @@ func BenchmarkDecide(b *testing.B) {
 	if len(latencies) > 0 {
 		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds()), "p99-µs")
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	}
+}
+
+// TestExitCodes: -h prints the usage to stdout and exits 0; a bad flag
+// exits 2; an address that cannot be listened on exits 1.
+func TestExitCodes(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "experimentd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tests := []struct {
+		name       string
+		args       []string
+		want       int
+		wantStdout string
+	}{
+		{"help", []string{"-h"}, 0, "Exit status:"},
+		{"unknown flag", []string{"-nope"}, 2, ""},
+		{"address taken", []string{"-addr", taken.Addr().String(), "-config", "prod=testdata-none.yaml"}, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Stdout = &stdout
+			err := cmd.Run()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.want || !strings.Contains(stdout.String(), tt.wantStdout) {
+				t.Errorf("exit %d, stdout %q; want %d and stdout containing %q", code, stdout.String(), tt.want, tt.wantStdout)
+			}
+		})
 	}
 }
