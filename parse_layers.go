@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -142,7 +143,7 @@ func (p *parser) packLayer(layer string, n *yaml.Node, path string) []layerPart 
 			part.spans = lowestFree(taken, int(share))
 			if got := spansSize(part.spans); got < int(share) {
 				p.errorf(part.val, part.path, ErrLayer, "layer %q is over-allocated: %q asks for %s%% but only %s%% is free (its experiments ask for %s%% in all)",
-					layer, en.key, formatHundredths(share), formatHundredths(uint16(got)), formatHundredths(uint16(min(asked, Buckets))))
+					layer, en.key, formatHundredths(share), formatHundredths(uint16(got)), strconv.FormatFloat(float64(asked)/100, 'f', -1, 64))
 				continue
 			}
 		} else {
