@@ -17,6 +17,8 @@ type Context struct {
 	req    *request // set by Middleware: the request's pinned ruleset, QA overrides, exposures seen
 	prefix murmur   // MurmurHash3 of "userID:", when hashed (see hash.go)
 	hashed bool
+	hasAt  bool  // At was given: schedules are read at at (see schedule.go)
+	at     int64 // Unix nanoseconds
 }
 
 // ContextFor returns the Context for the user with the given id, without

@@ -60,6 +60,9 @@ func (r *Ruleset) decide(e *experiment, c *Context, gb *int, d *decision) int {
 			by = byTargeting
 		}
 	}
+	if by == byNoArm && e.design != nil {
+		by = r.gate(e, c, gb) // schedule, prerequisites, holdouts, layer, ramp
+	}
 	if by != byNoArm {
 		if d != nil {
 			d.by = by

@@ -19,6 +19,9 @@ type ExperimentInfo struct {
 	// Arms are the allocations in the order they are tried: in a config one
 	// per variant, in variant order; in a snapshot one per allocation.
 	Arms []ArmInfo
+	// Design is what the experiment declares beyond rules and allocations:
+	// prerequisites, schedule, ramp, layer, holdouts, bucketing version.
+	Design DesignInfo
 }
 
 // RuleInfo describes a targeting rule: it matches when all its conditions
@@ -118,6 +121,7 @@ func (r *Ruleset) Experiments() []ExperimentInfo {
 			Key: e.key, ID: e.id, Salt: e.salt, Running: e.running && !e.disabled,
 			Audience: e.audName, HasAudience: len(e.audience) > 0, HasTargeting: len(e.targeting) > 0,
 			AudienceRules: describeRules(e.audience), TargetingRules: describeRules(e.targeting),
+			Design: e.describeDesign(), // design_info.go
 		}
 		for _, v := range e.variants {
 			info.Variants = append(info.Variants, VariantInfo{Key: v.key, ID: v.id, Payload: v.payload})

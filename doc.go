@@ -22,9 +22,9 @@
 //
 // # Config
 //
-// The top-level keys are groups, experiments, audiences, envs,
-// DEPLOYMENT_ENV_VARIABLE, salt and version; any other key is an error, so a
-// typo cannot silently switch a feature off. The order of experiments in the
+// The top-level keys are groups, experiments, audiences, layers, holdout,
+// envs, DEPLOYMENT_ENV_VARIABLE, salt and version; any other key is an
+// error, so a typo cannot silently switch a feature off. The order of experiments in the
 // file is kept: it is the order of Assignments and of variants when
 // choosing. A duplicate key anywhere is an error.
 //
@@ -35,7 +35,9 @@
 // true or false (or 1 or 0), a group name, a percentage, a list of group
 // names and percentages, a map of variant name to allocation (the short
 // form), or a map with a variants key (the long form, with id, status,
-// salt, audience, targeting, and per variant id, allocation and payload).
+// salt, audience, targeting, the design keys requires, start, end, ramp and
+// version (see "Experiment design"), and per variant id, allocation and
+// payload).
 // An experiment without named variants has the one variant "default".
 //
 // # Percentages and buckets
@@ -64,13 +66,22 @@
 //  4. The experiment's targeting rules must match, else off. A rule list
 //     matches when any of its rules does; a rule when all its conditions
 //     do; an empty list and a rule without conditions match everyone.
-//  5. The variants are tried in config order; the first whose allocation
+//  5. The evaluation time must be in the experiment's window [start, end),
+//     else off.
+//  6. Every prerequisite (requires) must be met, else off.
+//  7. No holdout that applies to the experiment (the config's, its
+//     layer's) may hold the user, else off.
+//  8. In a layer, the user's bucket under the layer's salt must be in the
+//     experiment's part of the layer, else off.
+//  9. With a ramp, the user's bucket under the ramp's salt must be below
+//     the ramp's share at the evaluation time, else off.
+//  10. The variants are tried in config order; the first whose allocation
 //     matches the user wins. An allocation matches when any of its parts
 //     does: a group listing the user's id, a group percentage containing
 //     the user's bucket under the top-level salt, or an experiment
 //     percentage containing the user's bucket under the experiment's salt.
-//  6. No variant matched: off.
-//  7. With "exp/variant", the user is on only if the winning variant is
+//  11. No variant matched: off.
+//  12. With "exp/variant", the user is on only if the winning variant is
 //     that variant.
 //
 // Off means VariantFor is false, Feature is "", Payload is nil, Select
@@ -78,6 +89,66 @@
 // experiment out. Environment overrides (the envs key) are applied at load,
 // before any of this: an override replaces the experiment's whole value in
 // its place, and may add experiments after the others.
+//
+// # Experiment design
+//
+// A long-form experiment may declare, beyond its rules and allocations,
+// prerequisites, a schedule and a ramp, and a bucketing version; the
+// top-level layers and holdout keys group experiments. Steps 5 to 9 of the
+// evaluation order check them, in that order; an experiment that declares
+// none costs nothing more to evaluate. Sticky assignment (StickyStore)
+// keeps a user's variant through edits of steps 7 to 10.
+//
+// # Prerequisites
+//
+// requires is an experiment name ("checkout": the user must be on in it),
+// "exp/variant" or {experiment: NAME, variant: NAME} (the user must have
+// that variant), or a list of those, all of which must be met. A
+// prerequisite is evaluated as VariantFor would, QA overrides included.
+// Names are resolved at load in the base experiments and in every
+// environment: an unknown experiment or variant is an error
+// (ErrPrerequisite), as are experiments that require each other in a
+// cycle, and an experiment whose evaluation would reach more than 64
+// experiments through prerequisites (ErrTooLarge). A variant required of
+// an experiment an environment switches off (false) is simply never met.
+// An exposure of a dependent experiment reports its prerequisites'
+// exposures too (see WithExposures).
+//
+// # Schedules and ramps
+//
+// start and end are RFC 3339 times with a zone; the experiment runs in
+// [start, end). ramp is {from: N%, to: M%, start: T1, end: T2} with N <= M
+// and T1 < T2, and optionally steps: K (1 to 10000) and salt (default the
+// experiment's salt and ":ramp"). Its share at instant t is a pure
+// function of the ramp and t: from until T1, to from T2 on, and in between
+// from + (to - from) * (t - T1) / (T2 - T1), rounded down to a whole bucket,
+// or with steps the same with (t - T1) / (T2 - T1) rounded down to a
+// multiple of 1/K. A user is admitted when their bucket under the ramp's
+// salt is below the share: the salt never changes as the share grows, so a
+// ramp only ever adds users, and a user admitted keeps their variant (the
+// variants split the admitted users by the experiment's own salt, as
+// before). The evaluation time is the Context's (Context.At), else the
+// Ruleset's clock (WithClock), else time.Now; it is read only for
+// experiments with a schedule or a ramp.
+//
+// # Layers and holdouts
+//
+// layers maps a layer name to {salt, holdout, experiments}: salt defaults
+// to "layer:" and the name, and experiments maps experiment names to their
+// part of the layer, a share ("20%") or a fixed range ("20-40%", or a
+// list of ranges). Parts are assigned in the order written: a range is
+// taken as written, and must not overlap an earlier part (ErrOverlap); a
+// share takes the lowest buckets no earlier part holds, so adding an
+// experiment to a layer's free space moves no user of the others, while
+// inserting one before a share, or growing or removing one, moves the
+// shares after it (lint warns; pin such parts with ranges). Parts that do
+// not fit are an error (ErrLayer), as are an experiment in two layers and
+// a name no part of the config defines. The experiments of a layer share
+// no user; inside its part, an experiment's variants split users by its
+// own salt. holdout, at the top level or in a layer, is a share ("5%") or
+// {share, salt} (default salt "holdout", or "holdout:" and the layer's
+// name): the users whose bucket under its salt is below its share are kept
+// out of every experiment of the config, or of the layer.
 //
 // # Targeting attributes
 //

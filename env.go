@@ -1,6 +1,9 @@
 package experiment
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // DefaultEnvVariable is the process environment variable that selects the
 // active environment when a config has no DEPLOYMENT_ENV_VARIABLE key.
@@ -17,6 +20,8 @@ type options struct {
 	lookupEnv func(string) (string, bool)
 	name      string
 	exposures func(Exposure)
+	clock     func() time.Time // WithClock
+	sticky    StickyStore      // WithSticky
 }
 
 type optionFunc func(*options)

@@ -26,7 +26,7 @@ var (
 	// ErrPercentage: a string ending in '%' that is not a valid percentage.
 	ErrPercentage = errors.New("malformed percentage")
 	// ErrOverlap: two variants of one experiment whose own percentage
-	// ranges overlap.
+	// ranges overlap, or two experiments of a layer whose ranges do.
 	ErrOverlap = errors.New("overlapping variants")
 	// ErrUnknownGroup: a reference to a group that is not defined.
 	ErrUnknownGroup = errors.New("unknown group")
@@ -42,6 +42,19 @@ var (
 	ErrRegexp = errors.New("invalid regular expression")
 	// ErrTooLarge: the input exceeds a documented size limit (see MaxConfigSize).
 	ErrTooLarge = errors.New("config too large")
+	// ErrPrerequisite: a requires that names an experiment or variant
+	// that does not exist, or that makes experiments require each other
+	// in a cycle.
+	ErrPrerequisite = errors.New("invalid prerequisite")
+	// ErrSchedule: a start, end or ramp that cannot be: a time that is not
+	// RFC 3339, an end that is not after its start, a ramp whose share
+	// would fall (a ramp only adds users).
+	ErrSchedule = errors.New("invalid schedule")
+	// ErrLayer: a layer or holdout that cannot be: a layer whose
+	// experiments ask for more than all users, an experiment in two
+	// layers, a layer naming an experiment that no part of the config
+	// defines.
+	ErrLayer = errors.New("invalid layer")
 )
 
 // ConfigError describes why a config failed to load: where (file, line,

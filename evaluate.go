@@ -203,3 +203,13 @@ func (r *Ruleset) Warnings() []Warning {
 	}
 	return slices.Clone(r.warnings)
 }
+
+// variantIndex returns the index of the first variant named key, or -1.
+func (e *experiment) variantIndex(key string) int {
+	for i := range e.variants {
+		if e.variants[i].key == key {
+			return i
+		}
+	}
+	return -1
+}

@@ -16,6 +16,11 @@ const (
 	ReasonDisabled     Reason = "disabled"      // not running, or written as false or 0
 	ReasonAudience     Reason = "audience"      // the audience's rules did not match
 	ReasonTargeting    Reason = "targeting"     // the targeting rules did not match
+	ReasonSchedule     Reason = "schedule"      // the evaluation time is outside the experiment's start and end
+	ReasonPrerequisite Reason = "prerequisite"  // a prerequisite (requires) is not met
+	ReasonHoldout      Reason = "holdout"       // a holdout (the config's or the layer's) holds the user out
+	ReasonLayer        Reason = "layer"         // the user's part of the layer belongs to another experiment, or to none
+	ReasonRamp         Reason = "ramp"          // the ramp's share at the evaluation time does not reach the user yet
 	ReasonNoMatch      Reason = "no-match"      // no variant's allocation holds the user
 	ReasonNoVariant    Reason = "no-variant"    // a snapshot allocation holding the user names no variant
 	ReasonOtherVariant Reason = "other-variant" // "exp/variant", and the user has another variant
@@ -24,12 +29,13 @@ const (
 	ReasonUserID       Reason = "user-id"       // on: a group of the variant lists the user's id
 	ReasonGroup        Reason = "group"         // on: the user's group bucket is in a group's percentage
 	ReasonSplit        Reason = "split"         // on: the user's bucket is in the variant's percentage
+	ReasonSticky       Reason = "sticky"        // on: the sticky store has the variant (ExplainSticky only)
 )
 
 // On reports whether the reason is one of a user who is assigned a variant.
 func (r Reason) On() bool {
 	switch r {
-	case ReasonEveryone, ReasonUserID, ReasonGroup, ReasonSplit, ReasonForced:
+	case ReasonEveryone, ReasonUserID, ReasonGroup, ReasonSplit, ReasonForced, ReasonSticky:
 		return true
 	}
 	return false
@@ -102,6 +108,9 @@ func (r *Ruleset) describeDecision(e *experiment, c *Context, d *decision, gb in
 	}
 	var reason Reason
 	var detail string
+	if d.by >= bySchedule {
+		return r.describeGate(e, c, d) // design.go
+	}
 	switch d.by {
 	case byStatus:
 		return ReasonDisabled, "the experiment's status is not running"

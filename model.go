@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"regexp"
+	"time"
 )
 
 // Ruleset is a loaded, validated config for one environment: the
@@ -23,7 +24,9 @@ type Ruleset struct {
 	exps      []*experiment // config order, env overrides applied
 	byName    map[string]ref
 	warnings  []Warning
-	exposed   func(Exposure) // WithExposures; nil for none
+	exposed   func(Exposure)   // WithExposures; nil for none
+	clock     func() time.Time // WithClock; nil for time.Now
+	sticky    StickyStore      // WithSticky; nil for none
 }
 
 // ref is what a name passed to VariantFor and friends resolves to: an
@@ -46,6 +49,13 @@ type experiment struct {
 	variants  []variant
 	arms      []arm     // tried in order; the first whose allocation matches decides
 	pack      *saltPack // salt, laid out for hashing (see salt.go)
+	// design holds what decide checks after targeting: schedule,
+	// prerequisites, holdouts, layer, ramp (see gate). nil for an
+	// experiment without any, which then costs one comparison.
+	design *design
+	// bucketVersion is the long form's version: a sticky assignment
+	// recorded under another version is ignored (see StickyStore).
+	bucketVersion int
 }
 
 // variant is a compiled variant.
@@ -107,3 +117,57 @@ type cond struct {
 // rules is a compiled rule list: it matches when any rule matches, and a
 // rule when all its conditions do. An empty list matches everyone.
 type rules [][]cond
+
+// design is what an experiment declares beyond audience, targeting and
+// allocations (doc.go's "Experiment design"), checked by gate in this
+// order: the schedule's window, the prerequisites, the holdouts, the
+// layer, the ramp.
+type design struct {
+	window   window
+	requires []prereq
+	holdouts []*holdout // the config's, then the layer's
+	layer    *layerSlot
+	ramp     *ramp
+}
+
+// window is the half-open interval [start, end) of Unix nanoseconds in
+// which a scheduled experiment runs; has says which bounds are set.
+type window struct {
+	start, end       int64
+	hasStart, hasEnd bool
+}
+
+// prereq is one entry of requires: the user must be on in exp, and when
+// variant >= 0 have that variant (anyVariant: any; noVariant: never met).
+type prereq struct {
+	exp     *experiment
+	variant int
+	want    string // the variant as written; "" for any
+}
+
+// ramp grows the share of users who may enter an experiment from from to
+// to buckets between start and end (Unix nanoseconds), linearly or in
+// steps (0: linear). A user is in when their bucket under salt is below
+// the share, so a growing share only adds users.
+type ramp struct {
+	from, to   uint16
+	start, end int64
+	steps      int
+	salt       string
+}
+
+// holdout keeps the users whose bucket under salt is in [0, share) out of
+// every experiment it applies to. layer is "" for the config's holdout.
+type holdout struct {
+	layer string
+	salt  string
+	share uint16
+}
+
+// layerSlot is an experiment's part of a layer: the users whose bucket
+// under the layer's salt is in one of spans.
+type layerSlot struct {
+	layer string
+	salt  string
+	spans []span
+}

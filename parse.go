@@ -46,7 +46,7 @@ func Parse(data []byte, opts ...Option) (*Ruleset, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	r.exposed = o.exposures
+	r.exposed, r.clock, r.sticky = o.exposures, o.clock, o.sticky
 	return r, nil
 }
 
@@ -119,6 +119,9 @@ type parser struct {
 	audiences map[string]rules
 	audDefs   []definition
 	used      map[string]bool // "group:NAME" and "audience:NAME" that are referenced
+
+	decls    map[*experiment]*designDecl // design keys, until environments are known (parse_design.go)
+	reported map[string]bool             // errorOnce's errors
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -280,7 +283,7 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 		r.warnings = p.sortedWarnings()
 		return r
 	}
-	var groupsN, expsN, audsN, envsN *yaml.Node
+	var groupsN, expsN, audsN, envsN, layersN, holdoutN *yaml.Node
 	r := &Ruleset{}
 	envVar := DefaultEnvVariable
 	for _, e := range top {
@@ -293,6 +296,10 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 			audsN = e.v
 		case "envs":
 			envsN = e.v
+		case "layers":
+			layersN = e.v
+		case "holdout":
+			holdoutN = e.v
 		case "DEPLOYMENT_ENV_VARIABLE":
 			if s, ok := p.text(e.v, e.key, "an environment variable name"); ok {
 				if s == "" {
@@ -305,7 +312,7 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 		case "version":
 			r.version = p.version(e.v)
 		default:
-			p.errorf(e.k, e.key, ErrUnknownKey, "unknown top-level key %q; expected groups, experiments, audiences, envs, DEPLOYMENT_ENV_VARIABLE, salt or version", e.key)
+			p.errorf(e.k, e.key, ErrUnknownKey, "unknown top-level key %q; expected groups, experiments, audiences, layers, holdout, envs, DEPLOYMENT_ENV_VARIABLE, salt or version", e.key)
 		}
 	}
 	p.used = map[string]bool{}
@@ -317,6 +324,7 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 
 	r.env = o.activeEnv(envVar)
 	r.exps = applyEnv(base, envs[r.env])
+	p.finishDesign(r, base, envs, layersN, holdoutN)
 	r.byName = index(r.exps)
 	r.groupPack = packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()

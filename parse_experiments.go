@@ -180,7 +180,7 @@ func onOff(n *yaml.Node) (on, ok bool) {
 	return num.f == 1, true
 }
 
-var longFormKeys = "id, status, salt, audience, targeting or variants"
+var longFormKeys = "id, status, salt, audience, targeting, requires, start, end, ramp, version or variants"
 
 // position is where a variant was defined.
 type position struct {
@@ -217,7 +217,9 @@ func (p *parser) longForm(e *experiment, entries []entry, path string) (where []
 		case "variants":
 			where = p.longVariants(e, en.v, kp)
 		default:
-			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
+			if !p.designKey(e, en, kp) { // parse_design.go
+				p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
+			}
 		}
 	}
 	return where

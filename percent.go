@@ -188,3 +188,8 @@ func trimSpace(s string) string {
 	}
 	return s
 }
+
+// overlaps reports whether s and t share a bucket.
+func (s span) overlaps(t span) bool {
+	return !s.empty() && !t.empty() && s.lo < t.hi && t.lo < s.hi
+}

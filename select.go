@@ -17,7 +17,7 @@ func (r *Ruleset) assign(e *experiment, c *Context, gb *int) int {
 		v = r.choose(e, c, gb)
 	}
 	if v >= 0 && r.exposed != nil {
-		r.expose(e, v, c)
+		r.report(e, v, c, gb, "")
 	}
 	return v
 }

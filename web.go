@@ -27,6 +27,12 @@ type Exposure struct {
 	// outside Middleware. It is never nil. It may be cancelled by the time a
 	// hook that hands the exposure off to another goroutine reads it.
 	Context context.Context
+
+	// RequiredBy is, for the exposure of a prerequisite, the experiment
+	// whose evaluation required it (the user is in that experiment, so
+	// they are in this variant too); "" for an experiment evaluated by
+	// name.
+	RequiredBy string
 }
 
 // WithExposures makes the Ruleset call fn each time VariantFor, Feature,
@@ -34,6 +40,8 @@ type Exposure struct {
 // assigned a variant, including a name "exp/variant" asked of a user who
 // has another variant of exp (the user was still evaluated into exp). An
 // evaluation that finds the user off is no exposure; Explain never reports.
+// An experiment with prerequisites (requires) reports theirs too, after its
+// own, with RequiredBy naming it: a user in it is in them.
 //
 // Through Middleware, an experiment's exposure is reported once per request
 // however often the request evaluates it; elsewhere, on every evaluation.
@@ -48,8 +56,9 @@ func WithExposures(fn func(Exposure)) Option {
 	return optionFunc(func(o *options) { o.exposures = fn })
 }
 
-// expose reports an assignment, once per request through Middleware.
-func (r *Ruleset) expose(e *experiment, v int, c *Context) {
+// expose reports an assignment, once per request through Middleware; via
+// is the experiment that required e, or "" (see Exposure.RequiredBy).
+func (r *Ruleset) expose(e *experiment, v int, c *Context, via string) {
 	if c.req != nil && !c.req.first(e, v) {
 		return
 	}
@@ -62,7 +71,7 @@ func (r *Ruleset) expose(e *experiment, v int, c *Context) {
 		Experiment: e.key, ExperimentID: e.id,
 		Variant: e.variants[v].key, VariantID: e.variants[v].id,
 		UserID: c.userID, Version: r.version, Env: r.env,
-		Forced: forced, Time: time.Now(), Context: ctx,
+		Forced: forced, Time: r.clockTime(c), Context: ctx, RequiredBy: via,
 	})
 }
 

@@ -13,12 +13,19 @@
 // per percentage range, positioned and sized by its buckets, with empty bar
 // where no variant is assigned. Allocations by user id are listed as notes;
 // group percentages, which hash under the config's top-level salt, are
-// drawn on a second, marked bar.
+// drawn on a second, marked bar. An experiment's design is listed on its
+// card: its prerequisites, its start and end (and whether now is inside
+// them), its ramp with the share it admits now, its part of a layer, the
+// holdouts that apply to it, and its bucketing version.
 //
-// A GET form with the query parameters user (a user id) and attrs (a JSON
-// object of targeting attributes) evaluates every experiment for that user
-// with experiment.Ruleset.Explain and shows the variant, the reason, the
-// rule that matched and the user's bucket, marked on each bar.
+// A GET form with the query parameters user (a user id), attrs (a JSON
+// object of targeting attributes) and at (an optional RFC 3339 time for
+// schedules and ramps) evaluates every experiment for that user with
+// experiment.Ruleset.ExplainSticky (Explain, unless the config has a
+// sticky store, which is read and never written) and shows the variant,
+// the reason (prerequisite, schedule, holdout, layer, ramp and sticky
+// among them), the rule that matched and the user's bucket, marked on
+// each bar.
 //
 // The page is plain HTML and CSS: no JavaScript, no external assets. Every
 // value from the config or the request is escaped by html/template, so a

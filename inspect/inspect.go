@@ -42,7 +42,8 @@ type Options struct {
 	Title string
 
 	// Now returns the current time, for how long ago the config was
-	// loaded and the last reload failed. Default: time.Now.
+	// loaded and the last reload failed, and for what a ramp admits now
+	// on each experiment's card. Default: time.Now.
 	Now func() time.Time
 }
 
@@ -62,8 +63,12 @@ const MaxAttrsSize = 64 << 10
 // Query parameters: when user is present (even empty: the empty user id is
 // hashed like any other), every experiment is evaluated for
 // experiment.ContextFor(user).With(attrs), where attrs, if present and not
-// blank, must be a JSON object of targeting attributes; anything else is
-// answered with 400 and the page, with the error under the form.
+// blank, must be a JSON object of targeting attributes, and at, if present
+// and not blank, an RFC 3339 time at which schedules and ramps are read
+// (Context.At; default: the Ruleset's clock); anything else is answered
+// with 400 and the page, with the error under the form. When the Ruleset
+// has a sticky store (experiment.WithSticky), the answer is
+// Ruleset.ExplainSticky's, which reads the store and never writes it.
 //
 // The page is rendered in full before it is written, so a response is
 // never cut short. Responses are not cached (Cache-Control: no-store) and
@@ -114,14 +119,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	code := http.StatusOK
 	var c *experiment.Context
+	now := h.now()
 	if q.Has("user") {
-		p.Query = &queryView{User: q.Get("user"), Attrs: q.Get("attrs")}
+		p.Query = &queryView{User: q.Get("user"), Attrs: q.Get("attrs"), At: q.Get("at")}
 		attrs, err := parseAttrs(p.Query.Attrs)
+		at, atErr := parseAt(p.Query.At)
+		if err == nil {
+			err = atErr
+		}
 		if err != nil {
 			p.Query.Error = err.Error()
 			code = http.StatusBadRequest
 		} else {
 			ctx := experiment.ContextFor(p.Query.User).With(attrs)
+			if !at.IsZero() {
+				ctx, now = ctx.At(at), at
+			}
 			c = &ctx
 			if attrs != nil {
 				p.Query.Shown = jsonText(attrs)
@@ -129,7 +142,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rs != nil {
-		fillConfig(p, rs, c)
+		fillConfig(r.Context(), p, rs, c, now)
 	}
 
 	var buf bytes.Buffer

@@ -47,6 +47,7 @@ const pageHTML = `<!doctype html>
 <form method="get" class="ask">
 <label>User id <input name="user" value="{{with .Query}}{{.User}}{{end}}" placeholder="user-123" size="18"></label>
 <label class="wide">Attributes (JSON object) <input name="attrs" value="{{with .Query}}{{.Attrs}}{{end}}" placeholder='{"country": "US", "plan": "pro"}' size="50"></label>
+<label>At (RFC 3339, optional) <input name="at" value="{{with .Query}}{{.At}}{{end}}" placeholder="2026-03-01T09:00:00Z" size="22"></label>
 <button type="submit">Explain</button>
 {{- if .Query}} <a href="?">clear</a>{{end}}
 </form>
@@ -89,6 +90,9 @@ const pageHTML = `<!doctype html>
 {{- if .ID}}<div><dt>id</dt><dd><code>{{.ID}}</code></dd></div>{{end}}
 <div><dt>salt</dt><dd><code>{{printf "%q" .Salt}}</code></dd></div>
 </dl>
+{{- if .Design}}
+<ul class="design">{{range .Design}}<li>{{.}}</li>{{end}}</ul>
+{{- end}}
 {{- if .Duplicate}}
 <p class="note">An earlier experiment has the same key: evaluating by name uses the first one, never this one.</p>
 {{- end}}
@@ -226,6 +230,7 @@ tr.dim td{color:#7a8491}
 .mark.right span{left:auto;right:3px}
 .axis{display:flex;justify-content:space-between;color:#7a8491;font-size:11px;margin-top:9px}
 .legend,.notes{list-style:none;margin:8px 0 0;padding:0}
+.design{margin:0 0 8px;padding-left:18px;color:#3d4650}
 .legend li,.notes li{margin:3px 0}
 .legend li.chosen{font-weight:600}
 .legend li.chosen:after{content:" \2190 the user's variant";color:#1e6b2f;font-size:12px}

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -38,6 +39,7 @@ type statusInfo struct {
 type queryView struct {
 	User  string
 	Attrs string
+	At    string // the instant asked about, as written; "" for the page's clock
 	Error string // the attrs could not be used; the page is a 400
 	Shown string // the attrs as decoded, re-encoded; "" for none
 	On    int    // experiments the user is in
@@ -55,6 +57,7 @@ type expView struct {
 	Bar       bar
 	GroupBar  *bar // only when some allocation uses a group percentage
 	Notes     []note
+	Design    []string // requires, schedule, ramp, layer, holdouts, version (design.go)
 	Shadowed  []string // ranges hidden by earlier allocations
 	Gap       string   // the share of buckets no allocation holds, "" for none
 	ByUser    bool     // some users are assigned by user id or group, not bucket
@@ -141,9 +144,9 @@ func formatTime(t, now time.Time) string {
 	return s
 }
 
-// fillConfig describes rs, and if c is not nil evaluates every experiment
-// for it.
-func fillConfig(p *page, rs *experiment.Ruleset, c *experiment.Context) {
+// fillConfig describes rs as of now, and if c is not nil evaluates every
+// experiment for it (with rs's sticky store, read only, if it has one).
+func fillConfig(ctx context.Context, p *page, rs *experiment.Ruleset, c *experiment.Context, now time.Time) {
 	p.Env, p.Version, p.GroupSalt = rs.Env(), rs.Version(), rs.GroupSalt()
 	for _, w := range rs.Warnings() {
 		p.Warnings = append(p.Warnings, w.String())
@@ -151,13 +154,14 @@ func fillConfig(p *page, rs *experiment.Ruleset, c *experiment.Context) {
 	seen := make(map[string]bool)
 	for i, info := range rs.Experiments() {
 		e := describe(i, info, rs.GroupSalt())
+		e.Design = designLines(info.Design, now)
 		e.Duplicate = seen[info.Key]
 		seen[info.Key] = true
 		if info.Running {
 			p.Running++
 		}
 		if c != nil && !e.Duplicate {
-			explain(&e, info, rs, *c)
+			explain(ctx, &e, info, rs, *c)
 			if e.Result.On {
 				p.Query.On++
 			}
@@ -325,8 +329,11 @@ func newSegment(v int, r experiment.Range, label, title string, everyone bool) s
 }
 
 // explain evaluates e's experiment for c and marks the user on its bars.
-func explain(e *expView, info experiment.ExperimentInfo, rs *experiment.Ruleset, c experiment.Context) {
-	ex := rs.Explain(info.Key, c)
+func explain(ctx context.Context, e *expView, info experiment.ExperimentInfo, rs *experiment.Ruleset, c experiment.Context) {
+	ex, err := rs.ExplainSticky(ctx, info.Key, c)
+	if err != nil {
+		ex.Detail += " (" + err.Error() + ")"
+	}
 	res := &resultView{On: ex.Reason.On(), Variant: ex.Variant, Reason: string(ex.Reason), Detail: ex.Detail, Class: "cx"}
 	for j := range e.Variants {
 		if res.On && e.Variants[j].Key == ex.Variant {

@@ -12,7 +12,7 @@ import (
 
 var diffCmd = &command{
 	name:     "diff",
-	synopsis: "diff [-env ENV] [-users N] [-attrs FILE] [-strict] [-json] OLD NEW",
+	synopsis: "diff [-env ENV] [-users N] [-attrs FILE] [-at TIME] [-strict] [-json] OLD NEW",
 	summary:  "show which users change variant between two configs",
 	help: `Diff evaluates two versions of a config for N simulated users (ids user-0
 .. user-(N-1)) and prints, for each experiment, the share of users whose
@@ -24,7 +24,8 @@ with the share of users they gain or lose. Variants are matched by name.
 
 Each experiment is evaluated by name (Feature), so for a key that a
 snapshot repeats only the first experiment with it is compared. -attrs
-gives users targeting attributes, as for dist.
+gives users targeting attributes, as for dist. -at compares both configs
+at that instant (start, end and ramps), by default now.
 
 Exit status 1 when a config does not load, or, with -strict, when an
 experiment reshuffles users.
@@ -41,6 +42,7 @@ type diffReport struct {
 	Old           string           `json:"old"`
 	New           string           `json:"new"`
 	Environment   string           `json:"environment"`
+	At            string           `json:"at,omitempty"` // -at, when given
 	Users         int              `json:"users"`
 	AttributeSets int              `json:"attribute_sets"`
 	Reshuffles    int              `json:"reshuffles"` // experiments whose users switch between variants
@@ -79,6 +81,7 @@ func runDiff(c *cli, args []string) int {
 	env := envFlag(fl)
 	users := usersFlag(fl)
 	attrsFile := attrsFlag(fl)
+	atText := atFlag(fl)
 	strict := fl.Bool("strict", false, "exit 1 when an experiment in both files reshuffles users between variants")
 	asJSON := jsonFlag(fl)
 	pos, code, ok := c.parse(fl, args)
@@ -91,11 +94,15 @@ func runDiff(c *cli, args []string) int {
 	if code, ok := c.checkUsers(*users); !ok {
 		return code
 	}
-	oldRS, err := load(pos[0], *env)
+	at, code, ok := c.parseAt(*atText)
+	if !ok {
+		return code
+	}
+	oldRS, err := loadAt(pos[0], *env, at)
 	if err != nil {
 		return c.fail(err)
 	}
-	newRS, err := load(pos[1], *env)
+	newRS, err := loadAt(pos[1], *env, at)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -106,7 +113,7 @@ func runDiff(c *cli, args []string) int {
 		}
 	}
 	rep := diff(oldRS, newRS, pop, startProgress(c.stderr, "simulating", pop.n))
-	rep.Old, rep.New, rep.Environment = pos[0], pos[1], *env
+	rep.Old, rep.New, rep.Environment, rep.At = pos[0], pos[1], *env, *atText
 	if *asJSON {
 		if err := c.writeJSON(rep); err != nil {
 			return c.fail(err)
@@ -243,7 +250,11 @@ func writeDiffText(w io.Writer, rep diffReport, pop population) {
 	if rep.Environment == "" {
 		env = "none"
 	}
-	fmt.Fprintf(w, "%s -> %s: %s; environment %s\n\n", rep.Old, rep.New, pop.describe(), env)
+	at := ""
+	if rep.At != "" {
+		at = ", at " + rep.At
+	}
+	fmt.Fprintf(w, "%s -> %s: %s; environment %s%s\n\n", rep.Old, rep.New, pop.describe(), env, at)
 	name := func(s *string) string {
 		if s == nil {
 			return "off"

@@ -6,13 +6,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/inprocess/experiment"
 )
 
 var distCmd = &command{
 	name:     "dist",
-	synopsis: "dist -config FILE [-env ENV] [-users N] [-attrs FILE] [-json]",
+	synopsis: "dist -config FILE [-env ENV] [-users N] [-attrs FILE] [-at TIME] [-json]",
 	summary:  "simulate users and compare each variant's share with the config",
 	help: `Dist evaluates a config for N simulated users, with ids user-0 .. user-(N-1),
 and prints each experiment's share of users per variant (and off) next to
@@ -26,6 +27,12 @@ the first matching variant winning where ranges overlap; a group's
 percentages count their range (they use the top-level salt, independent of
 the experiment's); users listed by id in groups count as nobody. It is
 "n/a" when audience or targeting rules make it depend on attributes.
+
+Experiments are evaluated at -at (default now), and the configured share
+follows the design: none outside the start and end, times the ramp's share
+at that instant, the layer's share and one minus each holdout's (their
+salts are independent); it is "n/a" for an experiment with prerequisites,
+or whose gates hash under the same salt.
 -attrs gives users attributes: a JSON array of objects, or one JSON object
 per line, assigned round-robin (user i gets object i mod count).
 
@@ -38,6 +45,7 @@ Examples:
   experiment dist -config experiments.yaml
   experiment dist -config experiments.yaml -env prod -users 1000000
   experiment dist -config experiments.yaml -attrs users.jsonl -json
+  experiment dist -config experiments.yaml -at 2026-03-08T00:00:00Z
 `,
 	run: runDist,
 }
@@ -50,6 +58,7 @@ type distReport struct {
 	Config        string           `json:"config"`
 	Environment   string           `json:"environment"`
 	ConfigVersion int64            `json:"config_version"`
+	At            string           `json:"at,omitempty"` // -at, when given
 	Users         int              `json:"users"`
 	AttributeSets int              `json:"attribute_sets"`
 	ThresholdSE   float64          `json:"threshold_se"`
@@ -64,6 +73,7 @@ type distExperiment struct {
 	Conditional bool        `json:"conditional"` // audience or targeting: configured shares are null
 	Variants    []distShare `json:"variants"`
 	Off         distShare   `json:"off"` // users who get no variant
+	Why         string      `json:"-"`   // why the configured shares are n/a, for the text
 }
 
 type distShare struct {
@@ -89,6 +99,7 @@ func runDist(c *cli, args []string) int {
 	env := envFlag(fl)
 	users := usersFlag(fl)
 	attrsFile := attrsFlag(fl)
+	atText := atFlag(fl)
 	asJSON := jsonFlag(fl)
 	pos, code, ok := c.parse(fl, args)
 	if !ok {
@@ -103,7 +114,11 @@ func runDist(c *cli, args []string) int {
 	if code, ok := c.checkUsers(*users); !ok {
 		return code
 	}
-	rs, err := load(*config, *env)
+	at, code, ok := c.parseAt(*atText)
+	if !ok {
+		return code
+	}
+	rs, err := loadAt(*config, *env, at)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -113,8 +128,8 @@ func runDist(c *cli, args []string) int {
 			return c.fail(err)
 		}
 	}
-	rep := dist(rs, pop, startProgress(c.stderr, "simulating", pop.n))
-	rep.Config = *config
+	rep := dist(rs, pop, at, startProgress(c.stderr, "simulating", pop.n))
+	rep.Config, rep.At = *config, *atText
 	if *asJSON {
 		if err := c.writeJSON(rep); err != nil {
 			return c.fail(err)
@@ -129,7 +144,7 @@ func runDist(c *cli, args []string) int {
 }
 
 // dist simulates pop on rs and compares with the configured shares.
-func dist(rs *experiment.Ruleset, pop population, prog *progress) distReport {
+func dist(rs *experiment.Ruleset, pop population, at time.Time, prog *progress) distReport {
 	exps := rs.Experiments()
 	states := simulate(pop, prog, func() *distState {
 		s := &distState{counts: make([][]int64, len(exps)), dst: make([]experiment.Assignment, 0, len(exps))}
@@ -149,8 +164,9 @@ func dist(rs *experiment.Ruleset, pop population, prog *progress) distReport {
 	}
 	n := float64(pop.n)
 	for i, e := range exps {
-		conf, known := configuredShares(e, rs.GroupSalt())
-		de := distExperiment{Experiment: e.Key, ID: e.ID, Running: e.Running, Conditional: !known}
+		conf, why := designShares(e, rs.GroupSalt(), at)
+		known := why == ""
+		de := distExperiment{Experiment: e.Key, ID: e.ID, Running: e.Running, Conditional: !known, Why: why}
 		var on int64
 		for v, vi := range e.Variants {
 			var users int64
@@ -319,7 +335,11 @@ func writeDistText(w io.Writer, rep distReport, pop population) {
 	if rep.Environment == "" {
 		env = "none"
 	}
-	fmt.Fprintf(w, "%s: %s; environment %s, config version %d\n", rep.Config, pop.describe(), env, rep.ConfigVersion)
+	at := ""
+	if rep.At != "" {
+		at = ", at " + rep.At
+	}
+	fmt.Fprintf(w, "%s: %s; environment %s, config version %d%s\n", rep.Config, pop.describe(), env, rep.ConfigVersion, at)
 	fmt.Fprintf(w, "! marks a share more than %d standard errors, sqrt(p(1-p)/N), from the configured share p\n", thresholdSE)
 	for _, e := range rep.Experiments {
 		fmt.Fprintln(w)
@@ -328,7 +348,7 @@ func writeDistText(w io.Writer, rep distReport, pop population) {
 		case !e.Running:
 			title += " (not running)"
 		case e.Conditional:
-			title += " (targeted: configured shares are n/a)"
+			title += " (" + e.Why + ": configured shares are n/a)"
 		}
 		fmt.Fprintln(w, title)
 		width := len("off")

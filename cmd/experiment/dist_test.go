@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -119,7 +120,7 @@ func TestDistAgreesWithConfiguredShares(t *testing.T) {
 			if raceEnabled {
 				n = 40000 // the race detector is slow
 			}
-			rep := dist(parse(t, tc.config), population{n: n}, nil)
+			rep := dist(parse(t, tc.config), population{n: n}, time.Now(), nil)
 			if rep.Flagged > 0 {
 				b, _ := json.MarshalIndent(rep, "", "  ")
 				t.Errorf("%d shares flagged:\n%s", rep.Flagged, b)
@@ -143,7 +144,7 @@ func TestSimulateSameOnAnyProcs(t *testing.T) {
 	var diffs []diffReport
 	for _, procs := range []int{1, 3, 8} {
 		prev := runtime.GOMAXPROCS(procs)
-		dists = append(dists, dist(longform, pop, nil))
+		dists = append(dists, dist(longform, pop, time.Now(), nil))
 		diffs = append(diffs, diff(oldRS, newRS, pop, nil))
 		runtime.GOMAXPROCS(prev)
 	}
@@ -184,7 +185,7 @@ func TestSimulateAllocsPerUser(t *testing.T) {
 		large := testing.AllocsPerRun(3, func() { f(11000) })
 		return (large - small) / 10000
 	}
-	if got := perUser(func(n int) { dist(rs, population{n: n, attrs: attrs}, nil) }); got > 1.01 {
+	if got := perUser(func(n int) { dist(rs, population{n: n, attrs: attrs}, time.Now(), nil) }); got > 1.01 {
 		t.Errorf("dist: %.3f allocations per user, want 1", got)
 	}
 	if got := perUser(func(n int) { diff(oldRS, newRS, population{n: n}, nil) }); got > 1.01 {

@@ -17,7 +17,7 @@ import (
 
 var evalCmd = &command{
 	name:     "eval",
-	synopsis: "eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-attr-json KEY=JSON ...] [-context JSON] [-explain] [-json]",
+	synopsis: "eval -config FILE [-env ENV] -user ID [-attr KEY=VALUE ...] [-attr-json KEY=JSON ...] [-context JSON] [-at TIME] [-explain] [-json]",
 	summary:  "show the variants one user gets, and why",
 	help: `Eval evaluates every experiment of a config for one user, as a service
 calling Assignments would. With -json it writes the platform's decide
@@ -34,12 +34,17 @@ typed value use -attr-json KEY=JSON: -attr-json age=30 is the number 30,
 -context is a JSON object of attributes; -attr and -attr-json keys replace
 its keys, the later flag winning.
 
+-at evaluates experiments with a start, an end or a ramp at that instant
+instead of now; -explain then says "schedule" or "ramp" for a user they
+keep out.
+
 Exit status 1 when the config does not load.
 
 Examples:
   experiment eval -config experiments.yaml -user user-123
   experiment eval -config experiments.yaml -env prod -user 7 -attr country=US -attr-json age=31 -explain
   experiment eval -config snapshot.json -user u1 -context '{"app": {"version": "2.1"}}' -json
+  experiment eval -config experiments.yaml -user 7 -at 2026-03-15T12:00:00Z -explain
 `,
 	run: runEval,
 }
@@ -130,6 +135,7 @@ func runEval(c *cli, args []string) int {
 	fl.Var(attrFlag{to: &attrs}, "attr", "a string targeting attribute `KEY=VALUE` (repeatable)")
 	fl.Var(attrFlag{to: &attrs, typed: true}, "attr-json", "a typed targeting attribute `KEY=JSON` (repeatable): a number, boolean, null, list or object")
 	ctxJSON := fl.String("context", "", "targeting attributes as a JSON `object`; -attr and -attr-json keys replace its keys")
+	atText := atFlag(fl)
 	explain := fl.Bool("explain", false, "say why the user is on or off in every experiment")
 	asJSON := jsonFlag(fl)
 	pos, code, ok := c.parse(fl, args)
@@ -160,7 +166,11 @@ func runEval(c *cli, args []string) int {
 	for i, k := range attrs.keys {
 		m[k] = attrs.values[i]
 	}
-	rs, err := load(*config, *env)
+	at, code, ok := c.parseAt(*atText)
+	if !ok {
+		return code
+	}
+	rs, err := loadAt(*config, *env, at)
 	if err != nil {
 		return c.fail(err)
 	}

@@ -45,6 +45,8 @@ var cliCases = []cliCase{
 	{"lint-missing-file", "an unreadable file is an error in the input, exit 1", []string{"lint", "testdata/cli/missing.yaml", "testdata/cli/diff-old.yaml"}},
 	{"lint-no-files", "a usage error", []string{"lint"}},
 	{"lint-bad-flag", "an unknown flag is a usage error", []string{"lint", "-strcit", "testdata/seed.yaml"}},
+	{"lint-design", "layers, holdouts, prerequisites and schedules: overlaps, over-allocation, cycles, unknown names and bad times are errors; packed shares and shared salts warn", []string{"lint", "testdata/cli/design-lint.yaml"}},
+	{"lint-design-clean", "the design test config is clean", []string{"lint", "-strict", "testdata/design/design.yaml", "testdata/cli/design-new.yaml"}},
 
 	// eval
 	{"eval-help", "flags, examples and exit codes", []string{"eval", "-h"}},
@@ -71,6 +73,11 @@ var cliCases = []cliCase{
 	{"eval-missing-user", "-user is required", []string{"eval", "-config", "testdata/seed.yaml"}},
 	{"eval-bad-attr", "-attr needs KEY=VALUE", []string{"eval", "-config", "testdata/seed.yaml", "-user", "1", "-attr", "country"}},
 	{"eval-bad-context", "-context must be a JSON object", []string{"eval", "-config", "testdata/seed.yaml", "-user", "1", "-context", "[1, 2]"}},
+	{"eval-design-at", "-at: schedules and ramps at that instant; user 0 is in the config's holdout, so out of everything, and -explain says so", []string{"eval", "-config", "testdata/design/design.yaml", "-user", "0",
+		"-attr", "plan=pro", "-at", "2026-03-06T00:00:00Z", "-explain"}},
+	{"eval-design-before", "before the schedule: -explain says schedule, ramp, layer and prerequisite", []string{"eval", "-config", "testdata/design/design.yaml", "-user", "4", "-at", "2026-02-15T00:00:00+01:00", "-explain"}},
+	{"eval-design-prod-json", "a prerequisite switched off in prod", []string{"eval", "-config", "testdata/design/design.yaml", "-env", "prod", "-user", "3", "-at", "2026-03-06T00:00:00Z", "-explain", "-json"}},
+	{"eval-bad-at", "-at must be RFC 3339", []string{"eval", "-config", "testdata/design/design.yaml", "-user", "1", "-at", "yesterday"}},
 
 	// dist
 	{"dist-help", "flags, examples and exit codes", []string{"dist", "-h"}},
@@ -83,6 +90,8 @@ var cliCases = []cliCase{
 	{"dist-flagged-json", "the same, as JSON", []string{"dist", "-config", "testdata/cli/userlist.yaml", "-users", "50", "-json"}},
 	{"dist-bad-users", "-users must be at least 1", []string{"dist", "-config", "testdata/seed.yaml", "-users", "0"}},
 	{"dist-bad-attrs", "an -attrs file that is not objects, exit 1", []string{"dist", "-config", "testdata/seed.yaml", "-users", "10", "-attrs", "testdata/seed.yaml"}},
+	{"dist-design-at", "configured shares follow the schedule, ramp, layer and holdouts at -at; prerequisites are n/a", []string{"dist", "-config", "testdata/design/design.yaml", "-users", "20000", "-at", "2026-03-06T00:00:00Z"}},
+	{"dist-design-after-json", "-json, after the sale ended and the ramp finished", []string{"dist", "-config", "testdata/design/design.yaml", "-users", "2000", "-at", "2026-04-01T00:00:00Z", "-json"}},
 
 	// diff
 	{"diff-help", "flags, examples and exit codes", []string{"diff", "-h"}},
@@ -93,6 +102,7 @@ var cliCases = []cliCase{
 	{"diff-same", "a config against itself, with -env", []string{"diff", "-env", "prod", "-users", "2000", "testdata/assign/longform.yaml", "testdata/assign/longform.yaml"}},
 	{"diff-one-file", "two files are needed", []string{"diff", "testdata/cli/diff-old.yaml"}},
 	{"diff-broken", "a config that does not load, exit 1", []string{"diff", "-users", "10", "testdata/cli/diff-old.yaml", "testdata/cli/broken.yaml"}},
+	{"diff-design-at", "a layer's new experiment in its free space and a raised ramp only add users: -strict passes", []string{"diff", "-strict", "-users", "20000", "-at", "2026-03-06T00:00:00Z", "testdata/design/design.yaml", "testdata/cli/design-new.yaml"}},
 
 	// render
 	{"render-help", "flags, examples and exit codes", []string{"render", "-h"}},
@@ -110,6 +120,8 @@ var cliCases = []cliCase{
 	{"render-no-env", "-env is required", []string{"render", "-config", "testdata/seed.yaml"}},
 	{"render-bad-format", "an unknown -format", []string{"render", "-config", "testdata/seed.yaml", "-env", "prod", "-format", "toml"}},
 	{"render-bad-time", "-published-at must be RFC 3339", []string{"render", "-config", "testdata/seed.yaml", "-env", "prod", "-format", "snapshot", "-published-at", "yesterday"}},
+	{"render-snapshot-design-version", "a bucketing version is dropped with a note; a prerequisite is not written, exit 1", []string{"render", "-config", "testdata/cli/render-design.yaml", "-env", "prod", "-format", "snapshot", "-published-at", "2026-03-06T00:00:00Z"}},
+	{"render-snapshot-design", "requires, schedules, ramps, layers and holdouts are named as what a snapshot cannot express, exit 1", []string{"render", "-config", "testdata/design/design.yaml", "-env", "prod", "-format", "snapshot", "-published-at", "2026-03-06T00:00:00Z"}},
 }
 
 // chdirRoot makes the repository root the working directory for the

@@ -80,10 +80,14 @@ func renderSnapshot(c *cli, rs *experiment.Ruleset, env string, published time.T
 			continue
 		}
 		se, problems := snapshotExperiment(e, rs.GroupSalt())
+		problems = append(problems, designProblems(e.Design)...) // design.go
 		if len(problems) > 0 {
 			fmt.Fprintf(c.stderr, "experiment render: %s: not written: %s\n", e.Key, strings.Join(problems, "; "))
 			failed++
 			continue
+		}
+		if note := designNote(e.Design); note != "" {
+			fmt.Fprintf(c.stderr, "experiment render: %s: %s\n", e.Key, note)
 		}
 		doc.Experiments = append(doc.Experiments, se)
 	}

@@ -37,6 +37,10 @@ which experiments are not written, and why:
     top-level salt, unless that is the experiment's salt too);
   - an operator other than eq, neq, in, notIn, contains, gt, lt;
   - two variants with the same id;
+  - requires (prerequisites), start or end, a ramp, a layer or a holdout:
+    the platform's decision service has none of them, so it would assign
+    other users (a bucketing version is dropped with a note: it only
+    matters to a sticky store);
   - a status other than running, or an experiment written as false: the
     platform publishes only running experiments, so these are omitted
     (noted, but not an error).
