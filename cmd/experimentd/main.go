@@ -60,7 +60,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/decide"
 )
 
 func main() {
@@ -187,13 +187,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 5*time.Second, "timeout to read a request and write its response")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most this long for requests in flight and sources to stop, then exit; a second signal exits at once")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Second, "close a keep-alive connection idle for this long")
-	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "keep at most `n` connections open; over it the longest idle one is closed, or the new one answered 503")
-	fs.IntVar(&o.maxInflight, "max-inflight", defaultMaxInflight, "answer at most `n` requests at once; over it 503 (/health is exempt)")
-	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "refuse a request whose request line and headers are over `bytes`, with 431")
-	fs.IntVar(&o.maxContextBytes, "max-context-bytes", defaultMaxContextBytes, "refuse a /decide context parameter over `bytes` (decoded), with 414")
+	fs.IntVar(&o.maxConns, "max-conns", decide.DefaultMaxConns, "keep at most `n` connections open; over it the longest idle one is closed, or the new one answered 503")
+	fs.IntVar(&o.maxInflight, "max-inflight", decide.DefaultMaxInflight, "answer at most `n` requests at once; over it 503 (/health is exempt)")
+	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", decide.DefaultMaxHeaderBytes, "refuse a request whose request line and headers are over `bytes`, with 431")
+	fs.IntVar(&o.maxContextBytes, "max-context-bytes", decide.DefaultMaxContextBytes, "refuse a /decide context parameter over `bytes` (decoded), with 414")
 	fs.Float64Var(&o.rate, "rate", 0, "per-client limit in requests per second on /decide (0: no limit); a client is an IPv4 address or an IPv6 /64")
 	fs.IntVar(&o.burst, "burst", 50, "per-client burst above -rate")
-	fs.IntVar(&o.rateClients, "rate-clients", defaultRateClients, "remember at most `n` clients for -rate (about 300 bytes each); past it the least recently seen is forgotten")
+	fs.IntVar(&o.rateClients, "rate-clients", decide.DefaultRateClients, "remember at most `n` clients for -rate (about 300 bytes each); past it the least recently seen is forgotten")
 	fs.Var(&o.trustedProxies, "trusted-proxy", "trust the reverse proxy at `CIDR` (repeatable) to name the client in -proxy-header, for -rate; without it the header is ignored")
 	fs.StringVar(&o.proxyHeader, "proxy-header", "X-Forwarded-For", "the header trusted proxies name the client in: X-Forwarded-For or Forwarded (its for= parameter); the rightmost hop that is not a trusted proxy is the client")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
@@ -260,24 +260,6 @@ Flags:
 	return o, nil
 }
 
-// sourceFor turns a -config SOURCE into an experiment.Source.
-func sourceFor(src string, timeout time.Duration) experiment.Source {
-	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		return experiment.FileSource(src)
-	}
-	opts := &experiment.HTTPOptions{Timeout: timeout}
-	path := src
-	if i := strings.IndexAny(path, "?#"); i >= 0 {
-		path = path[:i]
-	}
-	for _, ext := range []string{".json", ".yaml", ".yml"} {
-		if strings.HasSuffix(path, ext) {
-			return experiment.HTTPSource(src, opts)
-		}
-	}
-	return experiment.SnapshotSource(src, opts)
-}
-
 // run is experimentd: it serves until ctx is done, then shuts down within
 // -shutdown-timeout. ready, if not nil, receives the address it listens on.
 func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
@@ -293,54 +275,46 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel})
 	}
 	log := slog.New(handler)
-
+	s, err := decide.New(o.config(log))
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	conns := newConnLimiter(ln, o.maxConns, o.maxHeaderBytes)
-	s := newServer(o, log)
-	s.conns = conns
 	watching, stopWatching := context.WithCancel(context.Background())
 	defer stopWatching()
-	for _, c := range o.configs {
-		s.watch(watching, s.envs[c.env], sourceFor(c.source, o.fetchTimeout))
-	}
-	srv := &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: o.requestTimeout,
-		ReadTimeout:       o.requestTimeout,
-		WriteTimeout:      o.requestTimeout,
-		IdleTimeout:       o.idleTimeout,
-		MaxHeaderBytes:    o.maxHeaderBytes,
-		ConnState:         conns.ConnState,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
-	}
+	s.Start(watching)
 	log.Info("experimentd: listening", "addr", ln.Addr().String(), "environments", len(o.configs))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(conns) }()
-	var serveErr error
-	select {
-	case serveErr = <-served:
-	case <-ctx.Done():
+	return s.Serve(ctx, ln)
+}
+
+// config is the decide server's configuration from the flags.
+func (o *options) config(log *slog.Logger) decide.Config {
+	envs := make([]decide.Environment, len(o.configs))
+	for i, c := range o.configs {
+		envs[i] = decide.Environment{Name: c.env, Source: c.source}
 	}
-	log.Info("experimentd: shutting down", "timeout", o.shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
-	defer cancel()
-	stopWatching()
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		s.close(sctx)
-	}()
-	if serveErr == nil {
-		if err := srv.Shutdown(sctx); err != nil {
-			serveErr = fmt.Errorf("shutdown: %w", err)
-		}
+	return decide.Config{
+		Environments:    envs,
+		Interval:        o.interval,
+		FetchTimeout:    o.fetchTimeout,
+		MaxInflight:     o.maxInflight,
+		MaxHeaderBytes:  o.maxHeaderBytes,
+		MaxContextBytes: o.maxContextBytes,
+		MaxConns:        o.maxConns,
+		Rate:            o.rate,
+		Burst:           o.burst,
+		RateClients:     o.rateClients,
+		TrustedProxies:  o.trustedProxies,
+		ProxyHeader:     o.proxyHeader,
+		RequestTimeout:  o.requestTimeout,
+		IdleTimeout:     o.idleTimeout,
+		ShutdownTimeout: o.shutdownTimeout,
+		Logger:          log,
 	}
-	<-stopped
-	return serveErr
 }

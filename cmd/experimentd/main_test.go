@@ -307,6 +307,42 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestRateLimitIPv6Loopback checks the rate limit over [::1], where the
+// client is counted by its /64 (the handler's own test covers the
+// grouping in full).
+func TestRateLimitIPv6Loopback(t *testing.T) {
+	dir := t.TempDir()
+	prod := filepath.Join(dir, "prod.yaml")
+	writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "[::1]:0", "-rate", "0.001", "-burst", "2", "-config", "prod=" + prod}, io.Discard, ready)
+	}()
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		t.Skipf("cannot listen on [::1]: %v", err)
+	}
+	waitLoaded(t, base, map[string]int64{"prod": 1})
+	var codes []int
+	for range 3 {
+		code, _ := get(t, decideURL(base, "user_key", "u", "env", "prod"))
+		codes = append(codes, code)
+	}
+	if diff := cmp.Diff([]int{200, 200, 429}, codes); diff != "" {
+		t.Errorf("status codes from [::1] (-want +got):\n%s", diff)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
 func TestFlags(t *testing.T) {
 	tests := []struct {
 		name    string

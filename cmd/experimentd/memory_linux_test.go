@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inprocess/experiment/internal/decide"
 )
 
 var loadRounds = flag.Int("load.rounds", 1, "rounds of 200 concurrent requests in TestFinding11MemoryUnderLoad")
@@ -54,7 +56,7 @@ func TestFinding11MemoryUnderLoad(t *testing.T) {
 		want         map[int]int // status code -> count
 	}{
 		{"900 KB context", 900_000, map[int]int{431: 200 * *loadRounds}},
-		{"context of -max-context-bytes", defaultMaxContextBytes, map[int]int{200: 200 * *loadRounds}},
+		{"context of -max-context-bytes", decide.DefaultMaxContextBytes, map[int]int{200: 200 * *loadRounds}},
 	}
 	for _, p := range phases {
 		req := request(p.contextBytes)
@@ -83,7 +85,7 @@ func TestFinding11MemoryUnderLoad(t *testing.T) {
 	addr, pid = strings.TrimPrefix(d.base, "http://"), d.cmd.Process.Pid
 	base := procStatus(t, pid, "VmRSS")
 	const held = 500
-	line := "GET /decide?context=" + strings.Repeat("x", defaultMaxHeaderBytes-1024)
+	line := "GET /decide?context=" + strings.Repeat("x", decide.DefaultMaxHeaderBytes-1024)
 	var conns []net.Conn
 	for range held {
 		c, err := net.Dial("tcp", addr)

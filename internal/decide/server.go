@@ -1,6 +1,7 @@
-package main
+package decide
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -17,9 +18,13 @@ import (
 	"github.com/inprocess/experiment"
 )
 
-// server holds one live config per environment and the counters.
-type server struct {
-	opts    *options
+// Server is experimentd's decision service: it serves GET /decide,
+// /health and /metrics from one live config per environment. Build one
+// with New, call Start to begin loading the environments, serve Handler
+// (or call Serve), and Close it at the end. A Server is safe for
+// concurrent use.
+type Server struct {
+	cfg     Config
 	log     *slog.Logger
 	envs    map[string]*environment // fixed once serving
 	order   []string                // environments in flag order
@@ -27,23 +32,30 @@ type server struct {
 	proxies proxies
 	conns   *connLimiter // nil when not serving from a listener
 	metrics metrics
+	stop    context.CancelFunc // Start's
 }
 
-func newServer(o *options, log *slog.Logger) *server {
-	s := &server{opts: o, log: log, envs: map[string]*environment{}, proxies: proxies{trusted: o.trustedProxies, header: o.proxyHeader}}
-	if o.rate > 0 {
-		s.limiter = newClientLimiter(rate.Limit(o.rate), o.burst, o.rateClients)
+// New returns a Server for cfg, or an error naming what is wrong in cfg.
+// It loads nothing yet: Start does.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range o.configs {
-		s.envs[c.env] = &environment{name: c.env, loaded: make(chan struct{})}
-		s.order = append(s.order, c.env)
+	s := &Server{cfg: cfg, log: cfg.Logger, envs: map[string]*environment{}, proxies: proxies{trusted: cfg.TrustedProxies, header: cfg.ProxyHeader}}
+	if cfg.Rate > 0 {
+		s.limiter = newClientLimiter(rate.Limit(cfg.Rate), cfg.Burst, cfg.RateClients)
 	}
-	return s
+	for _, e := range cfg.Environments {
+		s.envs[e.Name] = &environment{name: e.Name, spec: e.Source, loaded: make(chan struct{})}
+		s.order = append(s.order, e.Name)
+	}
+	return s, nil
 }
 
 // config returns the environment's current config, or nil when it has
 // none (unknown environment, or no good config loaded yet).
-func (s *server) config(env string) *experiment.Ruleset {
+func (s *Server) config(env string) *experiment.Ruleset {
 	e, ok := s.envs[env]
 	if !ok {
 		return nil
@@ -51,7 +63,9 @@ func (s *server) config(env string) *experiment.Ruleset {
 	return e.config()
 }
 
-func (s *server) routes() http.Handler {
+// Handler returns the server's HTTP handler: GET /decide, /health and
+// /metrics, behind the per-request bounds and the rate limit.
+func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /decide", s.decide)
 	mux.HandleFunc("GET /health", s.health)
@@ -60,7 +74,7 @@ func (s *server) routes() http.Handler {
 }
 
 // observe counts every response, applies the rate limit and logs at debug.
-func (s *server) observe(next http.Handler) http.Handler {
+func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
@@ -99,13 +113,13 @@ type decideResponse struct {
 
 // decide answers GET /decide as the platform's decision service does,
 // checking in its order: user_key and env, then the config, then context.
-// A context over -max-context-bytes is refused first, with 414.
-func (s *server) decide(w http.ResponseWriter, r *http.Request) {
+// A context over Config.MaxContextBytes is refused first, with 414.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	userKey, env := q.Get("user_key"), q.Get("env")
 	switch {
-	case len(q.Get("context")) > s.opts.maxContextBytes:
-		writeJSON(w, http.StatusRequestURITooLong, errorBody{fmt.Sprintf("context is over the %d-byte limit", s.opts.maxContextBytes)})
+	case len(q.Get("context")) > s.cfg.MaxContextBytes:
+		writeJSON(w, http.StatusRequestURITooLong, errorBody{fmt.Sprintf("context is over the %d-byte limit", s.cfg.MaxContextBytes)})
 		return
 	case userKey == "":
 		writeJSON(w, http.StatusBadRequest, errorBody{"user_key is required and must not be empty"})
@@ -146,7 +160,7 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request) {
 // health reports each configured environment's serving version, or null
 // while it has none, and answers 503 with status "unavailable" until every
 // environment has a config, as a readiness probe expects.
-func (s *server) health(w http.ResponseWriter, r *http.Request) {
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	versions := make(map[string]*int64, len(s.order))
 	status, code := "ok", http.StatusOK
 	for _, env := range s.order {
@@ -203,7 +217,7 @@ func counter(m *sync.Map, key string) *atomic.Int64 {
 	return c.(*atomic.Int64)
 }
 
-func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	family := func(name, typ, help string, labels []string, m *sync.Map) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)

@@ -1,4 +1,4 @@
-package main
+package decide
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 // keep experimentd from listening or from exiting.
 type environment struct {
 	name     string
+	spec     string                          // Environment.Source
 	live     atomic.Pointer[experiment.Live] // nil until Watch returns
 	loaded   chan struct{}                   // closed when Watch has returned
 	failures atomic.Int64                    // failed fetches and parses
@@ -26,12 +27,12 @@ var noConfig = &experiment.Ruleset{}
 
 // watch starts loading e from src in the background, polling until ctx is
 // done.
-func (s *server) watch(ctx context.Context, e *environment, src experiment.Source) {
+func (s *Server) watch(ctx context.Context, e *environment, src experiment.Source) {
 	log := s.log.With("environment", e.name)
 	go func() {
 		defer close(e.loaded)
 		live, err := experiment.Watch(ctx, src, &experiment.WatchOptions{
-			Interval: s.opts.interval,
+			Interval: s.cfg.Interval,
 			Fallback: noConfig,
 			Parse:    []experiment.Option{experiment.WithEnv(e.name)},
 			Logger:   log,
@@ -88,10 +89,27 @@ func (e *environment) close(ctx context.Context) string {
 	}
 }
 
-// close stops every environment's polling, waiting until ctx is done at
-// most: a source that does not stop in time is logged and left behind, and
-// ends with the process.
-func (s *server) close(ctx context.Context) {
+// Start begins loading every environment from its source in the
+// background and polling it, until ctx is done or Close is called. It
+// returns at once: an environment answers 503 until its first good config
+// loads, whatever its source does (fails, hangs, never opens). Start must
+// be called once.
+func (s *Server) Start(ctx context.Context) {
+	ctx, s.stop = context.WithCancel(ctx)
+	for _, name := range s.order {
+		e := s.envs[name]
+		s.watch(ctx, e, sourceFor(e.spec, s.cfg.FetchTimeout))
+	}
+}
+
+// Close stops every environment's polling, waiting until ctx is done at
+// most: a source that does not stop in time is logged and left behind (it
+// ends with the process). The environments keep serving their last
+// config. Close returns ctx's error if it gave up waiting, else nil.
+func (s *Server) Close(ctx context.Context) error {
+	if s.stop != nil {
+		s.stop()
+	}
 	var wg sync.WaitGroup
 	for _, env := range s.order {
 		e := s.envs[env]
@@ -105,4 +123,5 @@ func (s *server) close(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	return ctx.Err()
 }

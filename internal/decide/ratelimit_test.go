@@ -1,4 +1,4 @@
-package main
+package decide
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -22,16 +21,17 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// newTestServer is experimentd's server with its flags' defaults and
-// args, serving environment "prod" (prodYAML version 1), without a
-// listener: tests call its handler with crafted requests.
-func newTestServer(t *testing.T, args ...string) *server {
+// newTestServer is a Server with cfg, serving environment "prod"
+// (prodYAML version 1), without a listener: tests call its handler with
+// crafted requests.
+func newTestServer(t *testing.T, cfg Config) *Server {
 	t.Helper()
-	o, err := parseFlags(append([]string{"-config", "prod=unused"}, args...), io.Discard)
+	cfg.Environments = []Environment{{Name: "prod", Source: "unused"}}
+	cfg.Logger = quiet
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newServer(o, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s.watch(ctx, s.envs["prod"], experiment.SourceFunc(func(context.Context) ([]byte, error) {
@@ -61,40 +61,7 @@ func decideFrom(h http.Handler, remote string, headers ...string) int {
 // client by its /64 and an IPv4 client by its address. Before the fix each
 // IPv6 address had its own bucket, so one /64 was effectively unlimited.
 func TestFinding12IPv6GroupedBy64(t *testing.T) {
-	t.Run("over [::1]", func(t *testing.T) {
-		dir := t.TempDir()
-		prod := filepath.Join(dir, "prod.yaml")
-		writeFile(t, prod, fmt.Sprintf(prodYAML, 1))
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		ready := make(chan string, 1)
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"-addr", "[::1]:0", "-rate", "0.001", "-burst", "2", "-config", "prod=" + prod}, io.Discard, ready)
-		}()
-		var base string
-		select {
-		case addr := <-ready:
-			base = "http://" + addr
-		case err := <-done:
-			t.Skipf("cannot listen on [::1]: %v", err)
-		}
-		waitLoaded(t, base, map[string]int64{"prod": 1})
-		var codes []int
-		for range 3 {
-			code, _ := get(t, decideURL(base, "user_key", "u", "env", "prod"))
-			codes = append(codes, code)
-		}
-		if diff := cmp.Diff([]int{200, 200, 429}, codes); diff != "" {
-			t.Errorf("status codes from [::1] (-want +got):\n%s", diff)
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-
-	h := newTestServer(t, "-rate", "0.001", "-burst", "1").routes()
+	h := newTestServer(t, Config{Rate: 0.001, Burst: 1}).Handler()
 	// One request each, in order: a client's second request is limited.
 	steps := []struct {
 		remote  string
@@ -129,7 +96,7 @@ func TestFinding12IPv6GroupedBy64(t *testing.T) {
 // shared its bucket.
 func TestFinding12TrustedProxy(t *testing.T) {
 	t.Run("end to end", func(t *testing.T) {
-		h := newTestServer(t, "-rate", "0.001", "-burst", "1", "-trusted-proxy", "10.0.0.0/8").routes()
+		h := newTestServer(t, Config{Rate: 0.001, Burst: 1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}).Handler()
 		steps := []struct {
 			name    string
 			remote  string

@@ -1,0 +1,169 @@
+package decide
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+)
+
+// Defaults of Config's bounds. A decide request is a short GET whose
+// context holds a few attributes, so 32 KiB of context and 64 KiB of
+// request line and headers leave ample room (common proxies allow 8 to
+// 16 KiB a line). The worst a client can do with them is hold every
+// connection with an unfinished 64 KiB request line for the request
+// timeout, about 130 KiB of memory each (measured: see QUALITY.md), so the
+// default MaxConns keeps that under about 270 MB; a request being answered
+// adds tens of KiB at most, and each rate-limited client about 300 bytes.
+const (
+	DefaultMaxHeaderBytes  = 64 << 10
+	DefaultMaxContextBytes = 32 << 10
+	DefaultMaxInflight     = 512
+	DefaultMaxConns        = 2048
+	DefaultRateClients     = 100_000
+	DefaultBurst           = 50
+	DefaultInterval        = 5 * time.Second
+	DefaultFetchTimeout    = 10 * time.Second
+	DefaultRequestTimeout  = 5 * time.Second
+	DefaultIdleTimeout     = 30 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Environment is one environment a Server serves from a fixed source.
+type Environment struct {
+	// Name is the environment's name, the env parameter of /decide.
+	Name string
+	// Source is where its config comes from: a file (a YAML or JSON
+	// config, or a published snapshot), an http(s) URL of one such file
+	// (ending in .json, .yaml or .yml), or an http(s) URL of an
+	// environment's folder in the platform's storage layout (version.json
+	// and snapshots/latest.json).
+	Source string
+}
+
+// Config configures a Server. The zero value of each field means its
+// default (the Default constants); New rejects negative values.
+type Config struct {
+	// Environments are served from their sources, polled every Interval.
+	// Names must be unique and non-empty.
+	Environments []Environment
+
+	// Interval is the time between polls of each source (±10% jitter).
+	Interval time.Duration
+	// FetchTimeout bounds each fetch from a URL.
+	FetchTimeout time.Duration
+
+	// MaxInflight bounds the requests being answered at once; past it a
+	// request is answered 503 (/health is exempt).
+	MaxInflight int
+	// MaxHeaderBytes bounds a request's line and headers: past it, 431.
+	MaxHeaderBytes int
+	// MaxContextBytes bounds /decide's context parameter, decoded: past
+	// it, 414.
+	MaxContextBytes int
+	// MaxConns bounds the open connections of a listener served by Serve
+	// (see Listener).
+	MaxConns int
+
+	// Rate is the per-client limit in requests per second on /decide, 0
+	// for none. A client is an IPv4 address or an IPv6 /64 (see
+	// TrustedProxies). Over it a request is answered 429.
+	Rate float64
+	// Burst is the per-client burst above Rate.
+	Burst int
+	// RateClients bounds the clients remembered for Rate (about 300
+	// bytes each); past it the least recently seen is forgotten.
+	RateClients int
+	// TrustedProxies are the reverse proxies trusted to name the client
+	// in ProxyHeader, for Rate. Without them the header is ignored.
+	TrustedProxies []netip.Prefix
+	// ProxyHeader is the header trusted proxies name the client in:
+	// "X-Forwarded-For" (the default) or "Forwarded" (its for= parameter).
+	ProxyHeader string
+
+	// RequestTimeout bounds reading a request and writing its response,
+	// for Serve.
+	RequestTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle for this long, for
+	// Serve.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds Serve's graceful shutdown.
+	ShutdownTimeout time.Duration
+
+	// Logger receives the server's and the sources' records. Default:
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with its defaults filled in, or an error naming
+// the first field that is wrong.
+func (c Config) withDefaults() (Config, error) {
+	ints := []struct {
+		name string
+		p    *int
+		def  int
+	}{
+		{"MaxInflight", &c.MaxInflight, DefaultMaxInflight},
+		{"MaxHeaderBytes", &c.MaxHeaderBytes, DefaultMaxHeaderBytes},
+		{"MaxContextBytes", &c.MaxContextBytes, DefaultMaxContextBytes},
+		{"MaxConns", &c.MaxConns, DefaultMaxConns},
+		{"Burst", &c.Burst, DefaultBurst},
+		{"RateClients", &c.RateClients, DefaultRateClients},
+	}
+	for _, f := range ints {
+		switch {
+		case *f.p < 0:
+			return c, fmt.Errorf("decide: Config.%s %d: want a positive number", f.name, *f.p)
+		case *f.p == 0:
+			*f.p = f.def
+		}
+	}
+	durations := []struct {
+		name string
+		p    *time.Duration
+		def  time.Duration
+	}{
+		{"Interval", &c.Interval, DefaultInterval},
+		{"FetchTimeout", &c.FetchTimeout, DefaultFetchTimeout},
+		{"RequestTimeout", &c.RequestTimeout, DefaultRequestTimeout},
+		{"IdleTimeout", &c.IdleTimeout, DefaultIdleTimeout},
+		{"ShutdownTimeout", &c.ShutdownTimeout, DefaultShutdownTimeout},
+	}
+	for _, f := range durations {
+		switch {
+		case *f.p < 0:
+			return c, fmt.Errorf("decide: Config.%s %v: want a positive duration", f.name, *f.p)
+		case *f.p == 0:
+			*f.p = f.def
+		}
+	}
+	if c.Rate < 0 {
+		return c, fmt.Errorf("decide: Config.Rate %v: want 0 (no limit) or a positive rate", c.Rate)
+	}
+	switch h := http.CanonicalHeaderKey(c.ProxyHeader); h {
+	case "":
+		c.ProxyHeader = "X-Forwarded-For"
+	case "X-Forwarded-For", "Forwarded":
+		c.ProxyHeader = h
+	default:
+		return c, fmt.Errorf("decide: Config.ProxyHeader %q: want X-Forwarded-For or Forwarded", c.ProxyHeader)
+	}
+	seen := map[string]bool{}
+	for _, e := range c.Environments {
+		switch {
+		case e.Name == "":
+			return c, errors.New("decide: an Environment has no Name")
+		case e.Source == "":
+			return c, fmt.Errorf("decide: environment %q has no Source", e.Name)
+		case seen[e.Name]:
+			return c, fmt.Errorf("decide: environment %q given twice", e.Name)
+		}
+		seen[e.Name] = true
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}

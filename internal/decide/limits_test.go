@@ -1,0 +1,275 @@
+package decide
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// rawResponse is a response read off a connection.
+type rawResponse struct {
+	Code        int
+	ContentType string
+	Body        any // decoded JSON
+}
+
+// roundTrip writes req to a new connection to addr and reads one
+// response, writing and reading at once, as a server may answer before it
+// has read the whole request.
+func roundTrip(t testing.TB, addr, req string) rawResponse {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(hangGuard))
+	go func() { _, _ = io.WriteString(c, req) }()
+	return readResponse(t, bufio.NewReader(c))
+}
+
+func readResponse(t testing.TB, br *bufio.Reader) rawResponse {
+	t.Helper()
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	got := rawResponse{Code: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
+	if err := json.Unmarshal(body, &got.Body); err != nil {
+		t.Errorf("body %q is not JSON: %v", body, err)
+	}
+	return got
+}
+
+func jsonError(code int, msg string) rawResponse {
+	return rawResponse{Code: code, ContentType: "application/json; charset=utf-8", Body: map[string]any{"error": msg}}
+}
+
+// TestFinding11MaxInflight holds requests in a handler behind the
+// in-flight bound: past -max-inflight the next request gets 503 with a
+// JSON error at once, /health still answers, and a slot freed is used
+// again. Before the fix there was no bound.
+func TestFinding11MaxInflight(t *testing.T) {
+	s := newTestServer(t, Config{MaxInflight: 2})
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	})
+	mux.HandleFunc("/fast", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/health", s.health)
+	srv := httptest.NewServer(s.observe(s.bound(mux)))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	done := make(chan struct{}, 2)
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			resp, err := http.Get(srv.URL + "/slow")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}()
+		<-arrived
+	}
+	get := "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	if diff := cmp.Diff(jsonError(503, "Too many requests in flight; retry shortly"), roundTrip(t, addr, fmt.Sprintf(get, "/fast"))); diff != "" {
+		t.Errorf("a third request (-want +got):\n%s", diff)
+	}
+	if got := roundTrip(t, addr, fmt.Sprintf(get, "/health")); got.Code != 200 {
+		t.Errorf("/health while full: %+v; want 200", got)
+	}
+	release <- struct{}{} // one of the two ends
+	<-done
+	resp, err := http.Get(srv.URL + "/fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("after a slot freed: status %d; want 200", resp.StatusCode)
+	}
+	close(release)
+	<-done
+}
+
+// limitedServer serves h on a loopback connLimiter of max connections,
+// as run does, returning the limiter and the address.
+func limitedServer(t *testing.T, max int, idleTimeout time.Duration, h http.Handler) (*connLimiter, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newConnLimiter(ln, max, 1<<16)
+	srv := &http.Server{Handler: h, ConnState: l.ConnState, IdleTimeout: idleTimeout, ReadHeaderTimeout: hangGuard}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l, ln.Addr().String()
+}
+
+// keepAlive is a client connection that sends one request at a time.
+type keepAlive struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+func dialKeepAlive(t *testing.T, addr string) *keepAlive {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(hangGuard))
+	return &keepAlive{c, bufio.NewReader(c)}
+}
+
+func (k *keepAlive) get(t *testing.T, path string) rawResponse {
+	t.Helper()
+	if _, err := fmt.Fprintf(k, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
+		t.Fatal(err)
+	}
+	return readResponse(t, k.br)
+}
+
+// closed reports whether the server has closed k, waiting up to the hang
+// guard for it.
+func (k *keepAlive) closed() bool {
+	_, err := k.br.ReadByte()
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(fmt.Sprint(err), "reset")
+}
+
+func waitIdle(t *testing.T, l *connLimiter, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(time.Millisecond) {
+		l.mu.Lock()
+		idle := len(l.idle)
+		l.mu.Unlock()
+		if idle == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections idle; want %d", idle, n)
+		}
+	}
+}
+
+// TestFinding11MaxConns opens connections past -max-conns: the longest
+// idle keep-alive connection is closed to make room, and when none is idle
+// the new connection gets 503 with a JSON error. Before the fix 3,000 idle
+// connections were all kept, for two minutes each.
+func TestFinding11MaxConns(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, errorBody{"ok"}) })
+
+	t.Run("the longest idle connection makes room", func(t *testing.T) {
+		l, addr := limitedServer(t, 2, time.Hour, ok)
+		a, b := dialKeepAlive(t, addr), dialKeepAlive(t, addr)
+		a.get(t, "/")
+		waitIdle(t, l, 1)
+		b.get(t, "/")
+		waitIdle(t, l, 2)
+		c := dialKeepAlive(t, addr)
+		if got := c.get(t, "/"); got.Code != 200 {
+			t.Errorf("a third connection: %+v; want 200", got)
+		}
+		if !a.closed() {
+			t.Error("the connection idle the longest is still open")
+		}
+		if n, ev := l.openConns(), l.evicted.Load(); n != 2 || ev != 1 {
+			t.Errorf("%d open, %d evicted; want 2 and 1", n, ev)
+		}
+		if got := b.get(t, "/"); got.Code != 200 {
+			t.Errorf("the other idle connection: %+v; want it still served", got)
+		}
+	})
+
+	t.Run("no idle connection: 503", func(t *testing.T) {
+		l, addr := limitedServer(t, 2, time.Hour, ok)
+		// Two connections in the middle of their request headers: busy.
+		for range 2 {
+			k := dialKeepAlive(t, addr)
+			if _, err := io.WriteString(k, "GET / HTTP/1.1\r\nHost: x\r\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for deadline := time.Now().Add(hangGuard); l.openConns() < 2; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the two connections were never accepted")
+			}
+		}
+		got := roundTrip(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if diff := cmp.Diff(jsonError(503, "Too many open connections; retry shortly"), got); diff != "" {
+			t.Errorf("a third connection (-want +got):\n%s", diff)
+		}
+		if n := l.rejected.Load(); n != 1 {
+			t.Errorf("%d rejected; want 1", n)
+		}
+	})
+
+	t.Run("idle timeout", func(t *testing.T) {
+		_, addr := limitedServer(t, 2, 20*time.Millisecond, ok)
+		a := dialKeepAlive(t, addr)
+		a.get(t, "/")
+		if !a.closed() {
+			t.Error("an idle connection was not closed after -idle-timeout")
+		}
+	})
+}
+
+func TestPlainError(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		wantCode int
+		wantBody string
+		wantOK   bool
+	}{
+		{name: "431", in: "HTTP/1.1 431 Request Header Fields Too Large" + plainErrorHeaders + "431 Request Header Fields Too Large", wantCode: 431, wantBody: "Request Header Fields Too Large", wantOK: true},
+		{name: "400 with a reason", in: "HTTP/1.1 400 Bad Request: missing required Host header" + plainErrorHeaders + "400 Bad Request: missing required Host header", wantCode: 400, wantBody: "Bad Request: missing required Host header", wantOK: true},
+		{name: "a handler's response", in: "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nDate: x\r\nConnection: close\r\n\r\nno"},
+		{name: "a 200", in: "HTTP/1.1 200 OK" + plainErrorHeaders + "fine"},
+		{name: "a body chunk", in: `{"error":"x"}`},
+		{name: "short", in: "HTTP/1.1 4"},
+		{name: "no CR", in: "HTTP/1.1 400 Bad Request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body, ok := plainError([]byte(tt.in))
+			if diff := cmp.Diff([]any{tt.wantCode, tt.wantBody, tt.wantOK}, []any{code, body, ok}); diff != "" {
+				t.Errorf("plainError (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestHeadSize(t *testing.T) {
+	raw := "GET /decide?user_key=u&env=prod HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nX-B: 22\r\n\r\n"
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := headSize(r); got != len(raw) {
+		t.Errorf("headSize = %d; want %d", got, len(raw))
+	}
+}
