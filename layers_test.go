@@ -4,8 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // layerSpans returns, for each experiment of r in a layer, its spans
@@ -244,5 +246,48 @@ func TestLayerWarnings(t *testing.T) {
 				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLayerEnvOverride checks that a layer holds the experiment of its
+// name in the active environment, an override included.
+func TestLayerEnvOverride(t *testing.T) {
+	config := "experiments: {a: true, b: true}\nlayers: {L: {experiments: {a: 0-50%, b: 50-100%}}}\nenvs: {prod: {a: {salt: other, variants: {x: 100%}}}}\n"
+	r := mustParse(t, config, WithEnv("prod"))
+	inB := userIn(t, "layer:L", 7000)
+	if got := r.Feature("a", ContextFor(inB)); got != "" {
+		t.Errorf("prod's a for a user in b's part = %q; want off: the override is still in the layer", got)
+	}
+	if got := r.Feature("a", ContextFor(userIn(t, "layer:L", 100))); got != "x" {
+		t.Errorf("prod's a for a user in its part = %q; want x", got)
+	}
+}
+
+// TestDesignJSON loads every design key from a JSON config.
+func TestDesignJSON(t *testing.T) {
+	r := mustParse(t, `{
+  "holdout": {"share": "5%", "salt": "h"},
+  "layers": {"L": {"experiments": {"a": "30%"}}},
+  "experiments": {
+    "a": {"variants": {"on": "100%"}},
+    "b": {"requires": [{"experiment": "a"}], "start": "2026-03-01T00:00:00Z", "end": "2026-04-01T00:00:00Z",
+          "ramp": {"from": "10%", "to": "50%", "start": "2026-03-01T00:00:00Z", "end": "2026-03-11T00:00:00Z", "steps": 4},
+          "version": 3, "variants": {"on": "100%"}}
+  }
+}`)
+	info := r.Experiments()[1].Design
+	want := DesignInfo{
+		Requires: []PrerequisiteInfo{{Experiment: "a"}},
+		Start:    time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		Ramp: &RampInfo{From: 1000, To: 5000, Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC),
+			Steps: 4, Salt: "b:ramp"},
+		Holdouts:      []HoldoutInfo{{Salt: "h", Share: 500}},
+		BucketVersion: 3,
+	}
+	if diff := cmp.Diff(want, info, cmpopts.IgnoreUnexported(RampInfo{})); diff != "" {
+		t.Errorf("b's design (-want +got):\n%s", diff)
+	}
+	if l := r.Experiments()[0].Design.Layer; l == nil || l.Salt != "layer:L" || len(l.Ranges) != 1 || l.Ranges[0] != (Range{0, 3000}) {
+		t.Errorf("a's layer = %+v; want layer:L, 0-30%%", l)
 	}
 }
