@@ -26,10 +26,8 @@ func (r *Ruleset) assign(e *experiment, c *Context, gb *int) int {
 // e's variants, else choose's.
 func (r *Ruleset) forcedOrChosen(e *experiment, c *Context, gb *int) int {
 	if key, ok := c.req.forced[e.key]; ok {
-		for i := range e.variants {
-			if e.variants[i].key == key {
-				return i
-			}
+		if i := e.variantIndex(key); i >= 0 {
+			return i
 		}
 	}
 	return r.choose(e, c, gb)
