@@ -27,8 +27,9 @@ const (
 	DefaultInterval        = 5 * time.Second
 	DefaultFetchTimeout    = 10 * time.Second
 	DefaultRequestTimeout  = 5 * time.Second
-	DefaultIdleTimeout     = 30 * time.Second
+	DefaultIdleTimeout     = 72 * time.Second // the platform's (Fastify's keep-alive timeout)
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultMaxEnvironments = 100
 )
 
 // Environment is one environment a Server serves from a fixed source.
@@ -49,6 +50,23 @@ type Config struct {
 	// Environments are served from their sources, polled every Interval.
 	// Names must be unique and non-empty.
 	Environments []Environment
+
+	// Layout is the platform's storage layout to discover environments
+	// in: a folder, a file:// URL of one, or the http(s) base URL the
+	// platform's decision service reads as CONFIG_BASE_URL (such as
+	// http://localhost:9000/experiment-configs). An environment that a
+	// request names and Environments does not is served from
+	// Layout/configs/{env}/ (version.json and snapshots/latest.json, read
+	// by experiment.SnapshotDirSource or SnapshotSource), loaded on its
+	// first request, which waits up to 2 seconds for it, and polled from
+	// then on. A name with '/', '\', a control character, "." or ".."
+	// is never looked up (503). Empty: no discovery.
+	Layout string
+	// MaxEnvironments bounds the environments discovered in Layout. When
+	// it is reached, a new one replaces the least recently requested
+	// discovered environment that has no config; if every one has a
+	// config, the new one is answered 503.
+	MaxEnvironments int
 
 	// Interval is the time between polls of each source (±10% jitter).
 	Interval time.Duration
@@ -87,7 +105,8 @@ type Config struct {
 	// for Serve.
 	RequestTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle for this long, for
-	// Serve.
+	// Serve; every response names it in its Keep-Alive header, rounded
+	// down to seconds.
 	IdleTimeout time.Duration
 	// ShutdownTimeout bounds Serve's graceful shutdown.
 	ShutdownTimeout time.Duration
@@ -111,6 +130,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxConns", &c.MaxConns, DefaultMaxConns},
 		{"Burst", &c.Burst, DefaultBurst},
 		{"RateClients", &c.RateClients, DefaultRateClients},
+		{"MaxEnvironments", &c.MaxEnvironments, DefaultMaxEnvironments},
 	}
 	for _, f := range ints {
 		switch {

@@ -68,14 +68,16 @@ func TestFinding11MaxInflight(t *testing.T) {
 	s := newTestServer(t, Config{MaxInflight: 2})
 	arrived := make(chan struct{})
 	release := make(chan struct{})
-	mux := http.NewServeMux()
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
-		<-release
-	})
-	mux.HandleFunc("/fast", func(w http.ResponseWriter, r *http.Request) {})
-	mux.HandleFunc("/health", s.health)
-	srv := httptest.NewServer(s.observe(s.bound(mux)))
+	srv := httptest.NewServer(s.wrap(func(w http.ResponseWriter, r *http.Request) int {
+		switch r.URL.Path {
+		case "/slow":
+			arrived <- struct{}{}
+			<-release
+		case "/health":
+			return s.serveHealth(w, r)
+		}
+		return 200
+	}))
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
@@ -121,7 +123,7 @@ func limitedServer(t *testing.T, max int, idleTimeout time.Duration, h http.Hand
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newConnLimiter(ln, max, 1<<16)
+	l := newConnLimiter(ln, max)
 	srv := &http.Server{Handler: h, ConnState: l.ConnState, IdleTimeout: idleTimeout, ReadHeaderTimeout: hangGuard}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
@@ -180,7 +182,10 @@ func waitIdle(t *testing.T, l *connLimiter, n int) {
 // the new connection gets 503 with a JSON error. Before the fix 3,000 idle
 // connections were all kept, for two minutes each.
 func TestFinding11MaxConns(t *testing.T) {
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, errorBody{"ok"}) })
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, `{"error":"ok"}`)
+	})
 
 	t.Run("the longest idle connection makes room", func(t *testing.T) {
 		l, addr := limitedServer(t, 2, time.Hour, ok)

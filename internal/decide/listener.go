@@ -2,7 +2,6 @@ package decide
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -20,12 +19,15 @@ import (
 // the server's ConnState hook, which tells it which connections are idle.
 //
 // Its connections also turn the plain-text errors net/http writes for a
-// request it cannot read (431 for a request line and headers over
-// MaxHeaderBytes, 400 for a malformed request) into JSON errors.
+// request it cannot read into the JSON errors the platform's server
+// (Fastify) writes: 431 {"error":"Request Header Fields Too Large",
+// "message":"Exceeded maximum allowed HTTP header size","statusCode":431}
+// for a request line and headers over MaxHeaderBytes, 400 {"error":"Bad
+// Request","message":"Client Error","statusCode":400} for a malformed
+// request, and the same shape with net/http's text for the rare others.
 type connLimiter struct {
 	net.Listener
 	max          int
-	headerLimit  int           // for the 431 message
 	rejecting    chan struct{} // a slot per rejection being answered
 	rejected     atomic.Int64  // connections answered 503
 	evicted      atomic.Int64  // idle connections closed to make room
@@ -39,9 +41,9 @@ type connLimiter struct {
 // a connection over the limit is closed without an answer.
 const maxRejecting = 64
 
-func newConnLimiter(ln net.Listener, size, headerLimit int) *connLimiter {
+func newConnLimiter(ln net.Listener, size int) *connLimiter {
 	return &connLimiter{
-		Listener: ln, max: size, headerLimit: headerLimit,
+		Listener: ln, max: size,
 		rejecting:    make(chan struct{}, maxRejecting),
 		open:         map[*limitedConn]struct{}{},
 		idle:         map[*limitedConn]time.Time{},
@@ -121,7 +123,8 @@ func (l *connLimiter) openConns() int {
 	return len(l.open)
 }
 
-var tooManyConns = cannedJSON(http.StatusServiceUnavailable, "Too many open connections; retry shortly", "Retry-After: 1\r\n")
+var tooManyConns = cannedResponse(http.StatusServiceUnavailable, "application/json; charset=utf-8",
+	append(append([]byte(`{"error":`), appendJSString(nil, "Too many open connections; retry shortly")...), '}'), "Retry-After: 1\r\n")
 
 // reject answers nc 503 and closes it, in the background and within
 // rejectWindow; it closes nc at once when maxRejecting are being answered.
@@ -173,17 +176,22 @@ func (c *limitedConn) CloseWrite() error {
 }
 
 // Write writes p, or, if p is one of net/http's plain-text error answers,
-// the same error as JSON.
+// the same error as the platform's JSON.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	code, body, ok := plainError(p)
 	if !ok {
 		return c.Conn.Write(p)
 	}
-	msg := body
-	if code == http.StatusRequestHeaderFieldsTooLarge {
-		msg = fmt.Sprintf("Request line and headers are over the %d-byte limit", c.l.headerLimit)
+	var js []byte
+	switch code {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		js = headerTooLargeBody
+	case http.StatusBadRequest:
+		js = fastifyClientError(code, "Client Error")
+	default:
+		js = fastifyClientError(code, body)
 	}
-	if _, err := c.Conn.Write(cannedJSON(code, msg, "")); err != nil {
+	if _, err := c.Conn.Write(cannedResponse(code, "application/json", js, "")); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -216,12 +224,10 @@ func plainError(p []byte) (code int, body string, ok bool) {
 	return code, string(b), true
 }
 
-// cannedJSON is a whole HTTP/1.1 response, closing the connection, with
-// the JSON error msg as its body; extra holds more header lines.
-func cannedJSON(code int, msg, extra string) []byte {
-	body, _ := json.Marshal(errorBody{msg})
-	body = append(body, '\n')
-	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n",
-		code, http.StatusText(code), extra, len(body))
+// cannedResponse is a whole HTTP/1.1 response, closing the connection,
+// with body; extra holds more header lines.
+func cannedResponse(code int, contentType string, body []byte, extra string) []byte {
+	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n",
+		code, http.StatusText(code), contentType, extra, len(body))
 	return append([]byte(head), body...)
 }

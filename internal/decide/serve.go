@@ -15,8 +15,8 @@ import (
 // returns the listener's error if serving failed, else nil once shut
 // down. Call Start first, or every environment answers 503.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	conns := newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxHeaderBytes)
-	s.conns = conns
+	conns := newConnLimiter(ln, s.cfg.MaxConns)
+	s.conns.Store(conns)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.cfg.RequestTimeout,
