@@ -11,9 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
-
 )
-
 
 // decideFrom answers one /decide request as if from remote, with the
 // given headers (name, value pairs).
