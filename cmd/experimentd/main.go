@@ -67,6 +67,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -169,6 +170,7 @@ type options struct {
 	logFormat       string
 	layout          string
 	maxEnvironments int
+	cpuProfile      string
 }
 
 // parseFlags reads the command line. -h prints the usage to stdout and
@@ -210,6 +212,7 @@ func parseArgs(args []string) (*options, []byte, error) {
 	fs.IntVar(&o.rateClients, "rate-clients", decide.DefaultRateClients, "remember at most `n` clients for -rate (about 300 bytes each); past it the least recently seen is forgotten")
 	fs.Var(&o.trustedProxies, "trusted-proxy", "trust the reverse proxy at `CIDR` (repeatable) to name the client in -proxy-header, for -rate; without it the header is ignored")
 	fs.StringVar(&o.proxyHeader, "proxy-header", "X-Forwarded-For", "the header trusted proxies name the client in: X-Forwarded-For or Forwarded (its for= parameter); the rightmost hop that is not a trusted proxy is the client")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (runtime/pprof) of the whole run to `file`, for go tool pprof")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	fs.Usage = func() {
@@ -309,6 +312,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	watching, stopWatching := context.WithCancel(context.Background())
 	defer stopWatching()
 	s.Start(watching)
@@ -317,6 +328,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ready <- ln.Addr().String()
 	}
 	return s.Serve(ctx, ln)
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // config is the decide server's configuration from the flags.

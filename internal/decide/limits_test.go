@@ -165,9 +165,7 @@ func (k *keepAlive) closed() bool {
 func waitIdle(t *testing.T, l *connLimiter, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(hangGuard); ; time.Sleep(time.Millisecond) {
-		l.mu.Lock()
-		idle := len(l.idle)
-		l.mu.Unlock()
+		idle := l.idleConns()
 		if idle == n {
 			return
 		}
@@ -240,32 +238,6 @@ func TestFinding11MaxConns(t *testing.T) {
 			t.Error("an idle connection was not closed after -idle-timeout")
 		}
 	})
-}
-
-func TestPlainError(t *testing.T) {
-	tests := []struct {
-		name     string
-		in       string
-		wantCode int
-		wantBody string
-		wantOK   bool
-	}{
-		{name: "431", in: "HTTP/1.1 431 Request Header Fields Too Large" + plainErrorHeaders + "431 Request Header Fields Too Large", wantCode: 431, wantBody: "Request Header Fields Too Large", wantOK: true},
-		{name: "400 with a reason", in: "HTTP/1.1 400 Bad Request: missing required Host header" + plainErrorHeaders + "400 Bad Request: missing required Host header", wantCode: 400, wantBody: "Bad Request: missing required Host header", wantOK: true},
-		{name: "a handler's response", in: "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nDate: x\r\nConnection: close\r\n\r\nno"},
-		{name: "a 200", in: "HTTP/1.1 200 OK" + plainErrorHeaders + "fine"},
-		{name: "a body chunk", in: `{"error":"x"}`},
-		{name: "short", in: "HTTP/1.1 4"},
-		{name: "no CR", in: "HTTP/1.1 400 Bad Request"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body, ok := plainError([]byte(tt.in))
-			if diff := cmp.Diff([]any{tt.wantCode, tt.wantBody, tt.wantOK}, []any{code, body, ok}); diff != "" {
-				t.Errorf("plainError (-want +got):\n%s", diff)
-			}
-		})
-	}
 }
 
 func TestHeadSize(t *testing.T) {

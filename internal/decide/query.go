@@ -84,8 +84,8 @@ func platformDecode(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := make([]byte, 0, len(s)+len(s)/2)
-	b = append(b, s[:i]...)
+	var stack [512]byte // decoded values are usually short: one allocation, the string
+	b := append(stack[:0], s[:i]...)
 	for i < len(s) {
 		c := s[i]
 		switch {

@@ -39,6 +39,10 @@ func contentLength(n int) []string {
 // Connection: keep-alive with the Keep-Alive timeout. A HEAD request gets
 // the headers alone. It returns code.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, code int, contentType []string, body []byte) int {
+	if rw, ok := w.(*respWriter); ok && len(rw.h) == 0 {
+		rw.writeDirect(code, contentType, body) // Serve's connection loop
+		return code
+	}
 	h := w.Header()
 	h["Content-Type"] = contentType
 	h["Content-Length"] = contentLength(len(body))

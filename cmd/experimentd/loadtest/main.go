@@ -71,6 +71,7 @@ type options struct {
 	users       int
 	addr        string
 	writeSnap   string
+	pid         int
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	flag.IntVar(&o.experiments, "experiments", 25, "experiments in the generated snapshot")
 	flag.IntVar(&o.users, "users", 10000, "distinct user keys in the requests")
 	flag.StringVar(&o.addr, "addr", "", "load a server already listening at `host:port` for -duration, serving environment prod (for profiling it); -bin is ignored")
+	flag.IntVar(&o.pid, "pid", 0, "with -addr, the server's process id, to measure its CPU time")
 	flag.StringVar(&o.writeSnap, "write-snapshot", "", "write the generated snapshot to `file` and exit (to serve it to a server for -addr)")
 	flag.Parse()
 	if o.writeSnap != "" {
@@ -217,6 +219,7 @@ func requests(users int) [][]byte {
 // server is a running experimentd.
 type server struct {
 	cmd  *exec.Cmd
+	pid  int
 	addr string
 	done chan struct{}
 }
@@ -287,10 +290,14 @@ func (s *server) stop() {
 // cpuTime is the process's user and system CPU time, from /proc; 0 for a
 // server loadtest did not start.
 func (s *server) cpuTime() (time.Duration, error) {
-	if s.cmd == nil {
+	pid := s.pid
+	if s.cmd != nil {
+		pid = s.cmd.Process.Pid
+	}
+	if pid == 0 {
 		return 0, nil
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
@@ -366,7 +373,7 @@ func (r result) String() string {
 // stops it. With a nil b it loads the server at -addr instead, and does
 // not measure its CPU.
 func measure(o *options, b *namedBin, snap string, reqs [][]byte) (result, error) {
-	s := &server{addr: o.addr}
+	s := &server{addr: o.addr, pid: o.pid}
 	if b != nil {
 		var err error
 		if s, err = start(o, *b, snap); err != nil {
