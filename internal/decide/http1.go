@@ -331,14 +331,14 @@ func (c *conn1) writeCanned(code int, body []byte) {
 // holds the body until the handler returns, then writes the whole
 // response with a Content-Length.
 type respWriter struct {
-	c       *conn1
-	h       http.Header // the response's
-	reqH    http.Header // the request's, reused
-	r       *http.Request
-	code    int
-	body    []byte
-	done    bool // written whole by writeDirect
-	keep    bool // writeDirect's verdict
+	c    *conn1
+	h    http.Header // the response's
+	reqH http.Header // the request's, reused
+	r    *http.Request
+	code int
+	body []byte
+	done bool // written whole by writeDirect
+	keep bool // writeDirect's verdict
 
 	scratchBuf [64]byte
 }
