@@ -2,6 +2,10 @@ package decide
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +77,9 @@ func (e *environment) wake(now time.Time) {
 func (s *Server) load(ctx context.Context, e *environment) {
 	defer close(e.stopped)
 	log := s.log.With("environment", e.name)
+	if e.discovered {
+		log = slog.New(unpublishedHandler{log.Handler()})
+	}
 	opts := &experiment.WatchOptions{
 		Interval: s.cfg.Interval,
 		Parse:    []experiment.Option{experiment.WithEnv(e.name)},
@@ -268,4 +275,50 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// unpublishedHandler is the log handler of a discovered environment: a
+// failed load because the environment has nothing published (no
+// version.json: a missing file or a 404) is logged at debug rather than
+// warn, as any request naming an environment that the platform has not
+// published yet causes one. Other records pass as they are.
+type unpublishedHandler struct{ slog.Handler }
+
+func (h unpublishedHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && recordErrorIs(r, notPublished) {
+		if !h.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r = r.Clone()
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h unpublishedHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return unpublishedHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h unpublishedHandler) WithGroup(name string) slog.Handler {
+	return unpublishedHandler{h.Handler.WithGroup(name)}
+}
+
+// recordErrorIs reports whether r has an "error" attribute for which f is
+// true.
+func recordErrorIs(r slog.Record, f func(error) bool) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && a.Key == "error" && f(err) {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// notPublished reports whether err says that there is nothing at the
+// source: a missing file, or a 404.
+func notPublished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "unexpected status 404")
 }
