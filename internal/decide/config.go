@@ -85,8 +85,14 @@ type Config struct {
 	// (see Listener).
 	MaxConns int
 
-	// Rate is the per-client limit in requests per second on /decide, 0
-	// for none. A client is an IPv4 address or an IPv6 /64 (see
+	// OFREPAllExperiments serves every experiment as an OFREP flag, not
+	// only those marked client: true (published snapshots have no such
+	// mark). Leave it off when OFREP answers browsers, so that server-only
+	// experiments stay on the server.
+	OFREPAllExperiments bool
+
+	// Rate is the per-client limit in requests per second on /decide and
+	// the OFREP endpoints, 0 for none. A client is an IPv4 address or an IPv6 /64 (see
 	// TrustedProxies). Over it a request is answered 429.
 	Rate float64
 	// Burst is the per-client burst above Rate.

@@ -19,6 +19,7 @@ type encoded struct {
 
 type encodedExperiment struct {
 	key, id  string
+	client   bool // marked client: true (OFREP)
 	variants []encodedVariant
 }
 
@@ -42,7 +43,7 @@ func (e *environment) encoding(rs *experiment.Ruleset) *encoded {
 	}
 	enc := &encoded{rs: rs}
 	for _, x := range rs.Experiments() {
-		ex := encodedExperiment{key: x.Key, id: x.ID}
+		ex := encodedExperiment{key: x.Key, id: x.ID, client: x.Client}
 		for _, v := range x.Variants {
 			a := experiment.Assignment{ExperimentKey: x.Key, ExperimentID: x.ID, VariantKey: v.Key, VariantID: v.ID, Payload: v.Payload}
 			ex.variants = append(ex.variants, encodedVariant{

@@ -45,7 +45,9 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, code int, contentT
 	}
 	h := w.Header()
 	h["Content-Type"] = contentType
-	h["Content-Length"] = contentLength(len(body))
+	if code != http.StatusNotModified {
+		h["Content-Length"] = contentLength(len(body))
+	}
 	if !r.Close && h["Connection"] == nil {
 		h["Connection"] = hdrKeepAlive
 		h["Keep-Alive"] = s.keepAlive

@@ -119,7 +119,7 @@ func routeIndex(path string) int {
 //     itself; see connLimiter);
 //   - 503 when Config.MaxInflight requests are being answered already,
 //     except for /health, so a probe still answers on a busy server;
-//   - 429 over Config.Rate.
+//   - 429 over Config.Rate, on /decide and OFREP.
 //
 // The context parameter's own bound (414) is checked by /decide.
 func (s *Server) wrap(next routeFunc) http.Handler {
@@ -151,7 +151,7 @@ func (s *Server) bounded(w http.ResponseWriter, r *http.Request, next routeFunc)
 			return s.sendError(w, r, http.StatusServiceUnavailable, "Too many requests in flight; retry shortly")
 		}
 	}
-	if s.limiter != nil && r.URL.Path == "/decide" && !s.limiter.allow(clientKey(s.proxies.clientAddr(r)), time.Now()) {
+	if route := routeIndex(r.URL.Path); s.limiter != nil && (route == routeDecide || route == routeOFREP) && !s.limiter.allow(clientKey(s.proxies.clientAddr(r)), time.Now()) {
 		return s.sendError(w, r, http.StatusTooManyRequests, "Rate limit exceeded")
 	}
 	return next(w, r)
