@@ -171,6 +171,7 @@ type options struct {
 	layout          string
 	maxEnvironments int
 	cpuProfile      string
+	ofrepAll        bool
 }
 
 // parseFlags reads the command line. -h prints the usage to stdout and
@@ -212,6 +213,7 @@ func parseArgs(args []string) (*options, []byte, error) {
 	fs.IntVar(&o.rateClients, "rate-clients", decide.DefaultRateClients, "remember at most `n` clients for -rate (about 300 bytes each); past it the least recently seen is forgotten")
 	fs.Var(&o.trustedProxies, "trusted-proxy", "trust the reverse proxy at `CIDR` (repeatable) to name the client in -proxy-header, for -rate; without it the header is ignored")
 	fs.StringVar(&o.proxyHeader, "proxy-header", "X-Forwarded-For", "the header trusted proxies name the client in: X-Forwarded-For or Forwarded (its for= parameter); the rightmost hop that is not a trusted proxy is the client")
+	fs.BoolVar(&o.ofrepAll, "ofrep-all", false, "serve every experiment over OFREP, not only those marked client: true (published snapshots have no such mark); leave it off when OFREP answers browsers")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (runtime/pprof) of the whole run to `file`, for go tool pprof")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
@@ -236,9 +238,9 @@ config loads. Past a limit a client gets a JSON error: 503 over -max-conns
 over -max-header-bytes, 414 over -max-context-bytes, 429 over -rate.
 
 OFREP (POST /ofrep/v1/evaluate/flags and .../flags/{key}) serves the
-experiments marked "client: true"; the environment is the only one
-configured, else the request names it in the Experiment-Environment
-header or the env query parameter.
+experiments marked "client: true" (every one with -ofrep-all); the
+environment is the only one configured, else the request names it in the
+Experiment-Environment header or the env query parameter.
 
 Exit status: 0 after a shutdown on a signal (and for -h), 1 when it cannot
 listen or serving fails, 2 for wrong flags.
@@ -353,23 +355,24 @@ func (o *options) config(log *slog.Logger) decide.Config {
 		envs[i] = decide.Environment{Name: c.env, Source: c.source}
 	}
 	return decide.Config{
-		Environments:    envs,
-		Layout:          o.layout,
-		MaxEnvironments: o.maxEnvironments,
-		Interval:        o.interval,
-		FetchTimeout:    o.fetchTimeout,
-		MaxInflight:     o.maxInflight,
-		MaxHeaderBytes:  o.maxHeaderBytes,
-		MaxContextBytes: o.maxContextBytes,
-		MaxConns:        o.maxConns,
-		Rate:            o.rate,
-		Burst:           o.burst,
-		RateClients:     o.rateClients,
-		TrustedProxies:  o.trustedProxies,
-		ProxyHeader:     o.proxyHeader,
-		RequestTimeout:  o.requestTimeout,
-		IdleTimeout:     o.idleTimeout,
-		ShutdownTimeout: o.shutdownTimeout,
-		Logger:          log,
+		Environments:        envs,
+		Layout:              o.layout,
+		OFREPAllExperiments: o.ofrepAll,
+		MaxEnvironments:     o.maxEnvironments,
+		Interval:            o.interval,
+		FetchTimeout:        o.fetchTimeout,
+		MaxInflight:         o.maxInflight,
+		MaxHeaderBytes:      o.maxHeaderBytes,
+		MaxContextBytes:     o.maxContextBytes,
+		MaxConns:            o.maxConns,
+		Rate:                o.rate,
+		Burst:               o.burst,
+		RateClients:         o.rateClients,
+		TrustedProxies:      o.trustedProxies,
+		ProxyHeader:         o.proxyHeader,
+		RequestTimeout:      o.requestTimeout,
+		IdleTimeout:         o.idleTimeout,
+		ShutdownTimeout:     o.shutdownTimeout,
+		Logger:              log,
 	}
 }
