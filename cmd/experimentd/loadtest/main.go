@@ -72,6 +72,9 @@ type options struct {
 	addr        string
 	writeSnap   string
 	pid         int
+	client      string
+	wrkThreads  int
+	clientCPUs  string
 }
 
 func main() {
@@ -87,6 +90,9 @@ func main() {
 	flag.IntVar(&o.experiments, "experiments", 25, "experiments in the generated snapshot")
 	flag.IntVar(&o.users, "users", 10000, "distinct user keys in the requests")
 	flag.StringVar(&o.addr, "addr", "", "load a server already listening at `host:port` for -duration, serving environment prod (for profiling it); -bin is ignored")
+	flag.StringVar(&o.client, "client", "go", "the load generator: go (this program's, open loop with -rate) or wrk (Debian's wrk, closed loop only; its latencies are its own)")
+	flag.IntVar(&o.wrkThreads, "wrk-threads", 2, "wrk's threads, with -client wrk")
+	flag.StringVar(&o.clientCPUs, "client-cpus", "", "run wrk on these CPUs (a taskset list), with -client wrk; for -client go run loadtest itself under taskset")
 	flag.IntVar(&o.pid, "pid", 0, "with -addr, the server's process id, to measure its CPU time")
 	flag.StringVar(&o.writeSnap, "write-snapshot", "", "write the generated snapshot to `file` and exit (to serve it to a server for -addr)")
 	flag.Parse()
@@ -147,18 +153,26 @@ func run(o *options) error {
 	}
 	fmt.Printf("\nGOMAXPROCS=%d, server CPUs %q, %d connections, rate %s, %v per measurement, %d rounds (medians)\n\n",
 		o.procs, o.serverCPUs, o.conns, rateText(o.rate), o.duration, o.rounds)
+	fmt.Printf("client %s\n\n", o.client)
 	fmt.Println("| build | req/s | p50 | p99 | p99.9 | server CPU per request |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
 	for _, b := range o.bins {
 		rs := results[b.name]
-		fmt.Printf("| %s | %.0f | %v | %v | %v | %.1f µs |\n", b.name,
+		fmt.Printf("| %s | %.0f | %v | %v | %s | %.1f µs |\n", b.name,
 			median(rs, func(r result) float64 { return r.rps }),
 			time.Duration(median(rs, func(r result) float64 { return float64(r.p50) })).Round(time.Microsecond),
 			time.Duration(median(rs, func(r result) float64 { return float64(r.p99) })).Round(time.Microsecond),
-			time.Duration(median(rs, func(r result) float64 { return float64(r.p999) })).Round(time.Microsecond),
+			p999Text(time.Duration(median(rs, func(r result) float64 { return float64(r.p999) }))),
 			median(rs, func(r result) float64 { return r.cpuPerReq }))
 	}
 	return nil
+}
+
+func p999Text(d time.Duration) string {
+	if d == 0 {
+		return "n/a"
+	}
+	return d.Round(time.Microsecond).String()
 }
 
 func rateText(r float64) string {
@@ -381,6 +395,9 @@ func measure(o *options, b *namedBin, snap string, reqs [][]byte) (result, error
 		}
 		defer s.stop()
 	}
+	if o.client == "wrk" {
+		return measureWrk(o, s)
+	}
 	var (
 		counting atomic.Bool
 		answers  atomic.Int64
@@ -568,4 +585,84 @@ func readResponse(br *bufio.Reader, keep bool) (int, []byte, error) {
 		return 0, nil, errors.New("a response with neither Content-Length nor chunked")
 	}
 	return code, body, nil
+}
+
+// wrkScript makes wrk send the requests of requests(users), in turn.
+func wrkScript(users int) string {
+	var b strings.Builder
+	b.WriteString("local paths = {\n")
+	for _, r := range requests(users) {
+		target, _, _ := strings.Cut(strings.TrimPrefix(string(r), "GET "), " ")
+		fmt.Fprintf(&b, "  %q,\n", target)
+	}
+	b.WriteString("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n")
+	return b.String()
+}
+
+// measureWrk loads s with wrk for the warmup, then for the duration,
+// reading requests per second and latency percentiles from wrk's report
+// and the server's CPU time from /proc.
+func measureWrk(o *options, s *server) (result, error) {
+	dir, err := os.MkdirTemp("", "loadtest-wrk-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "requests.lua")
+	if err := os.WriteFile(script, []byte(wrkScript(o.users)), 0o644); err != nil {
+		return result{}, err
+	}
+	run := func(d time.Duration) (string, error) {
+		args := []string{"-t", strconv.Itoa(o.wrkThreads), "-c", strconv.Itoa(o.conns), "-d", fmt.Sprintf("%.0fs", d.Seconds()), "--latency", "-s", script, "http://" + s.addr}
+		name := "wrk"
+		if o.clientCPUs != "" {
+			args = append([]string{"-c", o.clientCPUs, "wrk"}, args...)
+			name = "taskset"
+		}
+		out, err := exec.Command(name, args...).CombinedOutput()
+		return string(out), err
+	}
+	if o.warmup >= time.Second {
+		if out, err := run(o.warmup); err != nil {
+			return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+		}
+	}
+	cpu0, err := s.cpuTime()
+	if err != nil {
+		return result{}, err
+	}
+	out, err := run(o.duration)
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	cpu1, _ := s.cpuTime()
+	r := result{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			r.rps, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) == 2 && f[0] == "50%":
+			r.p50 = wrkDuration(f[1])
+		case len(f) == 2 && f[0] == "99%":
+			r.p99 = wrkDuration(f[1])
+		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
+			r.answers, _ = strconv.ParseInt(f[0], 10, 64)
+		case len(f) >= 4 && f[0] == "Non-2xx":
+			r.errors, _ = strconv.ParseInt(f[len(f)-1], 10, 64)
+		}
+	}
+	if r.answers == 0 {
+		return result{}, fmt.Errorf("no requests in wrk's report:\n%s", out)
+	}
+	// wrk does not report p99.9: it stays 0, shown as n/a.
+	r.cpuPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.answers)
+	return r, nil
+}
+
+// wrkDuration reads one of wrk's latencies, such as 1.23ms or 512.00us.
+func wrkDuration(s string) time.Duration {
+	s = strings.Replace(s, "us", "µs", 1)
+	d, _ := time.ParseDuration(s)
+	return d
 }
