@@ -2,6 +2,7 @@ package decide
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -61,6 +62,8 @@ type conn1 struct {
 	bw     *bufio.Writer
 	remote string
 	idle   atomic.Bool // waiting for a request, so Shutdown may close it
+
+	readDL, writeDL time.Time // the deadlines set last
 
 	headBuf []byte
 	vals    [16]string // backing of the request header's values
@@ -161,20 +164,31 @@ func (c *conn1) serve() {
 	cfg := &c.srv.s.cfg
 	wait := cfg.RequestTimeout // for the first request; IdleTimeout between requests
 	for {
+		now := time.Now()
 		if c.br.Buffered() == 0 { // no pipelined request waiting
 			c.setState(http.StateIdle, wait == cfg.IdleTimeout)
 			if c.srv.shutdown.Load() {
 				return
 			}
-			_ = c.raw.SetReadDeadline(time.Now().Add(wait))
+			c.readDeadline(now.Add(wait), time.Second)
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
 			c.setState(http.StateActive, false)
+			now = time.Now()
 		}
-		// One deadline to read the request and write its answer.
-		_ = c.raw.SetDeadline(time.Now().Add(cfg.RequestTimeout))
-		keep, err := c.serveOne()
+		// RequestTimeout to read the request and to write its answer. A
+		// head already whole in the buffer cannot block, so it needs no
+		// deadline of its own (serveOne sets one for a body still to
+		// come); the write deadline moves at most once a second.
+		if !headBuffered(c.br) {
+			c.readDeadline(now.Add(cfg.RequestTimeout), 0)
+		}
+		if want := now.Add(cfg.RequestTimeout); c.writeDL.Before(want.Add(-time.Second)) {
+			_ = c.raw.SetWriteDeadline(want)
+			c.writeDL = want
+		}
+		keep, err := c.serveOne(now)
 		if err != nil || !keep {
 			_ = c.bw.Flush()
 			c.lingerClose()
@@ -185,6 +199,25 @@ func (c *conn1) serve() {
 		}
 		wait = cfg.IdleTimeout
 	}
+}
+
+// readDeadline sets the read deadline to t, unless the one set is no more
+// than slack earlier than t.
+func (c *conn1) readDeadline(t time.Time, slack time.Duration) {
+	if c.readDL.Before(t.Add(-slack)) || c.readDL.After(t) {
+		_ = c.raw.SetReadDeadline(t)
+		c.readDL = t
+	}
+}
+
+// headBuffered reports whether br holds a whole request head already
+// (leading blank lines aside), which reading cannot block on.
+func headBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	for len(b) > 0 && (b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return bytes.Contains(b, []byte("\n\r\n")) || bytes.Contains(b, []byte("\n\n"))
 }
 
 // setState tells the connection limiter whether c is idle, and marks it
@@ -214,7 +247,7 @@ func (c *conn1) lingerClose() {
 
 // serveOne reads one request and answers it. It reports whether the
 // connection stays open.
-func (c *conn1) serveOne() (bool, error) {
+func (c *conn1) serveOne(now time.Time) (bool, error) {
 	s := c.srv.s
 	text, err := c.readHead(s.cfg.MaxHeaderBytes)
 	if err != nil {
@@ -239,6 +272,9 @@ func (c *conn1) serveOne() (bool, error) {
 	if hd.contentLength > maxBody {
 		c.writeCanned(http.StatusRequestEntityTooLarge, bodyTooLargeBody)
 		return false, errBodyTooLarge
+	}
+	if hd.chunked || hd.contentLength > int64(c.br.Buffered()) {
+		c.readDeadline(now.Add(s.cfg.RequestTimeout), 0) // a body still to come
 	}
 	if hd.expectContinue && (hd.contentLength > 0 || hd.chunked) {
 		_, _ = c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
