@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,6 +158,11 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 func (c *conn1) serve() {
 	defer func() {
+		if v := recover(); v != nil {
+			// As net/http does: the request's connection is dropped, the
+			// server goes on.
+			c.srv.s.log.Error("experimentd: panic serving a request; its connection is closed", "remote", c.remote, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
 		c.srv.mu.Lock()
 		delete(c.srv.live, c)
 		c.srv.mu.Unlock()

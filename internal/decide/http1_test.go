@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -305,5 +306,44 @@ func TestServeShutdown(t *testing.T) {
 	}
 	if !c.closed() {
 		t.Error("the idle connection is still open")
+	}
+}
+
+// TestServePanic checks that a handler's panic closes its connection and
+// is logged, and the server goes on serving.
+func TestServePanic(t *testing.T) {
+	var logs logBuffer
+	s, err := New(Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &httpServer{s: s, live: map[*conn1]struct{}{}, handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+		s.Handler().ServeHTTP(w, r)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.serve(ln) }()
+	defer func() { _ = hs.close(context.Background(), ln) }()
+	c := dialTest(t, ln.Addr().String())
+	c.send(t, get("/panic"))
+	if !c.closed() {
+		t.Error("the connection of a request that panicked is still open")
+	}
+	d := dialTest(t, ln.Addr().String())
+	d.send(t, get("/nope"))
+	if code, _, _ := d.read(t, "GET"); code != 404 {
+		t.Errorf("after a panic: %d; want the server still answering", code)
+	}
+	found := false
+	for _, r := range logs.records(t) {
+		found = found || (r["panic"] == "boom" && strings.Contains(fmt.Sprint(r["stack"]), "TestServePanic"))
+	}
+	if !found {
+		t.Error("the panic was not logged with its stack")
 	}
 }
