@@ -275,3 +275,23 @@ func TestHealthReadiness(t *testing.T) {
 		t.Errorf("with both loaded: %d %s; want 200 %s", code, body, want)
 	}
 }
+
+// TestEnvironmentSourceFolder serves configured environments from a
+// storage-layout folder, given as a path and as a file:// URL.
+func TestEnvironmentSourceFolder(t *testing.T) {
+	layout := t.TempDir()
+	publish(t, layout, "prod", 5)
+	folder := filepath.Join(layout, "configs", "prod")
+	s := startServer(t, Config{Logger: quiet, Environments: []Environment{
+		{Name: "prod", Source: folder},
+		{Name: "byurl", Source: "file://" + filepath.ToSlash(folder)},
+	}}, "prod", "byurl")
+	for _, env := range []string{"prod", "byurl"} {
+		if code, body := decideOnce(s.Handler(), env); code != 200 || !strings.Contains(body, `"config_version":5`) {
+			t.Errorf("%s: %d %s; want version 5", env, code, body)
+		}
+	}
+	if _, err := New(Config{Environments: []Environment{{Name: "x", Source: "file://host/x"}}}); err == nil {
+		t.Error("a file URL naming a host was accepted")
+	}
+}
