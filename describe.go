@@ -10,6 +10,7 @@ type ExperimentInfo struct {
 	ID             string
 	Salt           string
 	Running        bool   // status running, and not written as false or 0
+	Client         bool   // marked client: true, for services that answer browsers and apps (experimentd's OFREP); false in snapshots
 	Audience       string // the audience's name; "" for none (or in a snapshot, where audience rules are unnamed)
 	HasAudience    bool
 	HasTargeting   bool
@@ -118,7 +119,7 @@ func (r *Ruleset) Experiments() []ExperimentInfo {
 	out := make([]ExperimentInfo, len(r.exps))
 	for i, e := range r.exps {
 		info := ExperimentInfo{
-			Key: e.key, ID: e.id, Salt: e.salt, Running: e.running && !e.disabled,
+			Key: e.key, ID: e.id, Salt: e.salt, Running: e.running && !e.disabled, Client: e.client,
 			Audience: e.audName, HasAudience: len(e.audience) > 0, HasTargeting: len(e.targeting) > 0,
 			AudienceRules: describeRules(e.audience), TargetingRules: describeRules(e.targeting),
 			Design: e.describeDesign(), // design_info.go

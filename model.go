@@ -46,6 +46,7 @@ type experiment struct {
 	audName   string
 	targeting rules
 	disabled  bool // written as false or 0: off for everyone
+	client    bool // client: true: for services that answer browsers and apps
 	variants  []variant
 	arms      []arm     // tried in order; the first whose allocation matches decides
 	pack      *saltPack // salt, laid out for hashing (see salt.go)

@@ -180,7 +180,7 @@ func onOff(n *yaml.Node) (on, ok bool) {
 	return num.f == 1, true
 }
 
-var longFormKeys = "id, status, salt, audience, targeting, requires, start, end, ramp, version or variants"
+var longFormKeys = "id, status, salt, audience, targeting, client, requires, start, end, ramp, version or variants"
 
 // position is where a variant was defined.
 type position struct {
@@ -214,6 +214,12 @@ func (p *parser) longForm(e *experiment, entries []entry, path string) (where []
 			e.audience, e.audName = rs, name
 		case "targeting":
 			e.targeting = p.rules(en.v, kp)
+		case "client":
+			if v := resolve(en.v); v.ShortTag() == "!!bool" {
+				_ = v.Decode(&e.client)
+			} else {
+				p.errorf(v, kp, ErrInvalidValue, "expected true or false, found %s", describe(v))
+			}
 		case "variants":
 			where = p.longVariants(e, en.v, kp)
 		default:

@@ -60,6 +60,11 @@ func jsonError(code int, msg string) rawResponse {
 	return rawResponse{Code: code, ContentType: "application/json; charset=utf-8", Body: map[string]any{"error": msg}}
 }
 
+// fastifyError is the platform's answer to a request it cannot read.
+func fastifyError(code int, text, msg string) rawResponse {
+	return rawResponse{Code: code, ContentType: "application/json", Body: map[string]any{"error": text, "message": msg, "statusCode": float64(code)}}
+}
+
 // TestFinding11RequestSizeLimits sends oversized requests over loopback:
 // each gets its status with a JSON error, whether experimentd's handler or
 // net/http itself refuses it. Before the fix a context near net/http's 1 MB
@@ -81,7 +86,7 @@ func TestFinding11RequestSizeLimits(t *testing.T) {
 		return "GET /decide?" + q.Encode() + " HTTP/1.1\r\nHost: " + addr + "\r\n" + header + "Connection: close\r\n\r\n"
 	}
 	ctxOf := func(n int) string { return `{"a":"` + strings.Repeat("x", n-8) + `"}` } // n bytes
-	tooLarge := jsonError(431, "Request line and headers are over the 16384-byte limit")
+	tooLarge := fastifyError(431, "Request Header Fields Too Large", "Exceeded maximum allowed HTTP header size")
 	tests := []struct {
 		name string
 		req  string
@@ -96,9 +101,9 @@ func TestFinding11RequestSizeLimits(t *testing.T) {
 		{name: "900 KB context, refused by net/http", req: request(ctxOf(900_000), ""), want: tooLarge},
 		{name: "a 100 KB header, refused by net/http", req: request("", "Cookie: "+strings.Repeat("c", 100_000)+"\r\n"), want: tooLarge},
 		{name: "malformed request, refused by net/http", req: "GET /decide HTTP/1.1\r\nNo-Colon\r\n\r\n",
-			want: jsonError(400, "Bad Request")},
+			want: fastifyError(400, "Bad Request", "Client Error")},
 		{name: "no Host, refused by net/http", req: "GET /decide HTTP/1.1\r\n\r\n",
-			want: jsonError(400, "Bad Request: missing required Host header")},
+			want: fastifyError(400, "Bad Request", "Client Error")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,7 +31,7 @@ func start(t testing.TB, args ...string) string {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-log-format", "text"}, args...), &syncWriter{w: &logs}, ready)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-log-format", "text"}, args...), io.Discard, &syncWriter{w: &logs}, ready)
 	}()
 	select {
 	case addr := <-ready:
@@ -58,19 +56,13 @@ func waitLoaded(t testing.TB, base string, want map[string]int64) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var h struct {
-			ConfigVersions map[string]*int64 `json:"config_versions"`
+			ConfigVersions map[string]int64 `json:"config_versions"`
 		}
 		_, body := get(t, base+"/health")
 		if err := json.Unmarshal([]byte(body), &h); err != nil {
 			t.Fatalf("/health: %v: %s", err, body)
 		}
-		loaded := map[string]int64{} // environments with no config are null
-		for env, v := range h.ConfigVersions {
-			if v != nil {
-				loaded[env] = *v
-			}
-		}
-		if cmp.Equal(want, loaded) {
+		if cmp.Equal(want, h.ConfigVersions) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -163,15 +155,15 @@ func TestEndpoints(t *testing.T) {
 				{"experiment_key":"banner","experiment_id":"e","variant_key":"on","variant_id":"v"}]}`},
 		{name: "no assignments is an empty list", url: decideURL(base, "user_key", "u", "env", "snap", "context", `{}`), wantCode: 200,
 			want: `{"user_key":"u","environment":"snap","config_version":4,"assignments":[{"experiment_key":"banner","experiment_id":"e","variant_key":"on","variant_id":"v"}]}`},
-		{name: "missing user_key", url: decideURL(base, "env", "prod"), wantCode: 400, want: `{"error":"user_key is required and must not be empty"}`},
-		{name: "empty user_key", url: decideURL(base, "user_key", "", "env", "prod"), wantCode: 400, want: `{"error":"user_key is required and must not be empty"}`},
-		{name: "missing env", url: decideURL(base, "user_key", "u"), wantCode: 400, want: `{"error":"env is required and must not be empty"}`},
+		{name: "missing user_key", url: decideURL(base, "env", "prod"), wantCode: 400, want: `{"error":"Invalid input: expected string, received undefined"}`},
+		{name: "empty user_key", url: decideURL(base, "user_key", "", "env", "prod"), wantCode: 400, want: `{"error":"Too small: expected string to have >=1 characters"}`},
+		{name: "missing env", url: decideURL(base, "user_key", "u"), wantCode: 400, want: `{"error":"Invalid input: expected string, received undefined"}`},
 		{name: "context not JSON", url: decideURL(base, "user_key", "u", "env", "prod", "context", `{country:US}`), wantCode: 400, want: `{"error":"Invalid context JSON"}`},
-		{name: "context not an object", url: decideURL(base, "user_key", "u", "env", "prod", "context", `["US"]`), wantCode: 400, want: `{"error":"context must be a JSON object"}`},
+		{name: "context not an object", url: decideURL(base, "user_key", "u", "env", "prod", "context", `"US"`), wantCode: 400, want: `{"error":"context must be a JSON object"}`},
 		{name: "unknown environment", url: decideURL(base, "user_key", "u", "env", "dev"), wantCode: 503, want: `{"error":"No config available for environment \"dev\""}`},
 		{name: "environment whose config failed to load", url: decideURL(base, "user_key", "u", "env", "broken"), wantCode: 503, want: `{"error":"No config available for environment \"broken\""}`},
-		// An environment without a config makes /health a failing readiness probe.
-		{name: "health", url: base + "/health", wantCode: 503, want: `{"status":"unavailable","config_versions":{"broken":null,"prod":1,"snap":4}}`},
+		{name: "health: an environment without a config is not ready", url: base + "/health", wantCode: 503,
+			want: `{"status":"unavailable","config_versions":{"prod":1,"snap":4},"ready":{"broken":false,"prod":true,"snap":true}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,14 +184,16 @@ func TestEndpoints(t *testing.T) {
 		})
 	}
 
-	t.Run("POST is not allowed", func(t *testing.T) {
-		resp, err := http.Post(decideURL(base, "user_key", "u", "env", "prod"), "text/plain", nil)
+	t.Run("POST is the platform's route 404", func(t *testing.T) {
+		resp, err := http.Post(base+"/decide?user_key=u&env=prod", "text/plain", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusMethodNotAllowed {
-			t.Errorf("status %d; want 405", resp.StatusCode)
+		want := `{"message":"Route POST:/decide?user_key=u&env=prod not found","error":"Not Found","statusCode":404}`
+		if resp.StatusCode != http.StatusNotFound || string(body) != want {
+			t.Errorf("%d %s; want 404 %s", resp.StatusCode, body, want)
 		}
 	})
 
@@ -232,6 +226,7 @@ func TestEndpoints(t *testing.T) {
 		for _, want := range []string{
 			"# TYPE experimentd_requests_total counter\n",
 			`experimentd_requests_total{path="/decide",code="400"} 5` + "\n",
+			`experimentd_requests_total{path="/decide",code="404"} 1` + "\n",
 			`experimentd_requests_total{path="/decide",code="503"} 2` + "\n",
 			`experimentd_assignments_total{environment="prod",experiment="checkout",variant="treatment"} 1` + "\n",
 			`experimentd_assignments_total{environment="snap",experiment="banner",variant="on"} 2` + "\n",
@@ -270,7 +265,7 @@ func TestStorageLayout(t *testing.T) {
 	defer store.Close()
 	base := start(t, "-interval", "20ms", "-config", "staging="+store.URL+"/experiment-configs/configs/staging/")
 	waitLoaded(t, base, map[string]int64{"staging": 1})
-	if _, body := get(t, base+"/health"); body != `{"status":"ok","config_versions":{"staging":1}}`+"\n" {
+	if _, body := get(t, base+"/health"); body != `{"status":"ok","config_versions":{"staging":1},"ready":{"staging":true}}` {
 		t.Fatalf("health = %s", body)
 	}
 	mu.Lock()
@@ -319,7 +314,7 @@ func TestRateLimitIPv6Loopback(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "[::1]:0", "-rate", "0.001", "-burst", "2", "-config", "prod=" + prod}, io.Discard, ready)
+		done <- run(ctx, []string{"-addr", "[::1]:0", "-rate", "0.001", "-burst", "2", "-config", "prod=" + prod}, io.Discard, io.Discard, ready)
 	}()
 	var base string
 	select {
@@ -343,38 +338,64 @@ func TestRateLimitIPv6Loopback(t *testing.T) {
 	}
 }
 
+// TestFlags runs the command line's mistakes and -h: each returns its
+// error and exit status, -h prints the usage (with the exit codes) to
+// stdout, and a mistake prints nothing to stdout.
 func TestFlags(t *testing.T) {
 	tests := []struct {
-		name    string
-		args    []string
-		wantErr string
+		name     string
+		args     []string
+		wantErr  string
+		wantExit int
 	}{
-		{name: "help", args: []string{"-h"}, wantErr: flag.ErrHelp.Error()},
-		{name: "no config", args: nil, wantErr: "no -config given; see -h"},
-		{name: "config without env", args: []string{"-config", "prod.yaml"}, wantErr: `invalid value "prod.yaml" for flag -config: want ENV=SOURCE, got "prod.yaml"`},
-		{name: "environment twice", args: []string{"-config", "a=x", "-config", "a=y"}, wantErr: `invalid value "a=y" for flag -config: environment "a" given twice`},
-		{name: "bad log format", args: []string{"-config", "a=x", "-log-format", "xml"}, wantErr: `-log-format "xml": want json or text`},
-		{name: "bad trusted proxy", args: []string{"-config", "a=x", "-trusted-proxy", "10.0.0.0/33"}, wantErr: `invalid value "10.0.0.0/33" for flag -trusted-proxy: want a CIDR prefix such as 10.0.0.0/8 or an address, got "10.0.0.0/33"`},
-		{name: "bad proxy header", args: []string{"-config", "a=x", "-proxy-header", "X-Real-IP"}, wantErr: `-proxy-header "X-Real-IP": want X-Forwarded-For or Forwarded`},
-		{name: "zero max-conns", args: []string{"-config", "a=x", "-max-conns", "0"}, wantErr: `-max-conns 0: want a positive number`},
-		{name: "negative max-context-bytes", args: []string{"-config", "a=x", "-max-context-bytes", "-1"}, wantErr: `-max-context-bytes -1: want a positive number`},
-		{name: "zero idle timeout", args: []string{"-config", "a=x", "-idle-timeout", "0s"}, wantErr: `-idle-timeout 0s: want a positive duration`},
+		{name: "help", args: []string{"-h"}, wantErr: flag.ErrHelp.Error(), wantExit: 0},
+		{name: "no config", args: nil, wantErr: "no -config or -layout given; see -h", wantExit: 2},
+		{name: "config without env", args: []string{"-config", "prod.yaml"}, wantErr: `invalid value "prod.yaml" for flag -config: want ENV=SOURCE, got "prod.yaml"`, wantExit: 2},
+		{name: "environment twice", args: []string{"-config", "a=x", "-config", "a=y"}, wantErr: `invalid value "a=y" for flag -config: environment "a" given twice`, wantExit: 2},
+		{name: "bad log format", args: []string{"-config", "a=x", "-log-format", "xml"}, wantErr: `-log-format "xml": want json or text`, wantExit: 2},
+		{name: "bad trusted proxy", args: []string{"-config", "a=x", "-trusted-proxy", "10.0.0.0/33"}, wantErr: `invalid value "10.0.0.0/33" for flag -trusted-proxy: want a CIDR prefix such as 10.0.0.0/8 or an address, got "10.0.0.0/33"`, wantExit: 2},
+		{name: "bad proxy header", args: []string{"-config", "a=x", "-proxy-header", "X-Real-IP"}, wantErr: `-proxy-header "X-Real-IP": want X-Forwarded-For or Forwarded`, wantExit: 2},
+		{name: "zero max-conns", args: []string{"-config", "a=x", "-max-conns", "0"}, wantErr: `-max-conns 0: want a positive number`, wantExit: 2},
+		{name: "negative max-context-bytes", args: []string{"-config", "a=x", "-max-context-bytes", "-1"}, wantErr: `-max-context-bytes -1: want a positive number`, wantExit: 2},
+		{name: "zero idle timeout", args: []string{"-config", "a=x", "-idle-timeout", "0s"}, wantErr: `-idle-timeout 0s: want a positive duration`, wantExit: 2},
+		{name: "zero max-environments", args: []string{"-layout", "x", "-max-environments", "0"}, wantErr: `-max-environments 0: want a positive number`, wantExit: 2},
+		{name: "a file URL with a host", args: []string{"-config", "a=file://example.com/x"}, wantErr: `decide: environment "a": "file://example.com/x": a file URL must name a local path (file:///path), not host "example.com"`, wantExit: 2},
+		{name: "address in use", args: []string{"-config", "a=x", "-addr", "LISTENING"}, wantErr: "listen tcp LISTENING: bind: address already in use", wantExit: 1},
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().String()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(context.Background(), tt.args, &out, nil)
-			if err == nil || err.Error() != tt.wantErr {
+			args := slices.Clone(tt.args)
+			for i, a := range args {
+				if a == "LISTENING" {
+					args[i] = busy
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), args, &stdout, &stderr, nil)
+			if err == nil || strings.ReplaceAll(err.Error(), busy, "LISTENING") != tt.wantErr {
 				t.Errorf("run = %v; want %q", err, tt.wantErr)
 			}
-			if tt.name == "help" {
-				if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "Examples:") {
-					t.Errorf("-h output lacks examples:\n%s", out.String())
+			if got := exitCode(err); got != tt.wantExit {
+				t.Errorf("exit status %d; want %d", got, tt.wantExit)
+			}
+			if tt.name != "help" {
+				if stdout.Len() > 0 {
+					t.Errorf("a mistake printed to stdout:\n%s", stdout.String())
 				}
-				for _, f := range []string{"-rate", "-max-conns", "-max-inflight", "-max-header-bytes", "-max-context-bytes", "-idle-timeout", "-rate-clients", "-trusted-proxy", "-proxy-header"} {
-					if !strings.Contains(out.String(), "  "+f+" ") {
-						t.Errorf("-h output lacks %s:\n%s", f, out.String())
-					}
+				return
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("-h printed to stderr:\n%s", stderr.String())
+			}
+			for _, want := range []string{"Examples:", "Exit status: 0 after a shutdown", "-layout", "-rate", "-max-conns", "-max-inflight", "-max-header-bytes", "-max-context-bytes", "-idle-timeout", "-rate-clients", "-trusted-proxy", "-proxy-header", "-max-environments"} {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("-h output lacks %q:\n%s", want, stdout.String())
 				}
 			}
 		})
@@ -429,47 +450,5 @@ func BenchmarkDecide(b *testing.B) {
 	if len(latencies) > 0 {
 		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds()), "p99-µs")
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-	}
-}
-
-// TestExitCodes: -h prints the usage to stdout and exits 0; a bad flag
-// exits 2; an address that cannot be listened on exits 1.
-func TestExitCodes(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "experimentd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	tests := []struct {
-		name       string
-		args       []string
-		want       int
-		wantStdout string
-	}{
-		{"help", []string{"-h"}, 0, "Exit status:"},
-		{"unknown flag", []string{"-nope"}, 2, ""},
-		{"address taken", []string{"-addr", taken.Addr().String(), "-config", "prod=testdata-none.yaml"}, 1, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout bytes.Buffer
-			cmd := exec.Command(bin, tt.args...)
-			cmd.Stdout = &stdout
-			err := cmd.Run()
-			code := 0
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				code = exit.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != tt.want || !strings.Contains(stdout.String(), tt.wantStdout) {
-				t.Errorf("exit %d, stdout %q; want %d and stdout containing %q", code, stdout.String(), tt.want, tt.wantStdout)
-			}
-		})
 	}
 }

@@ -27,7 +27,7 @@ func TestFinding3FIFOAtStart(t *testing.T) {
 
 	waitLoaded(t, d.base, map[string]int64{"staging": 3})
 	code, body := get(t, decideURL(d.base, "user_key", "u", "env", "prod"))
-	if want := `{"error":"No config available for environment \"prod\""}` + "\n"; code != http.StatusServiceUnavailable || body != want {
+	if want := `{"error":"No config available for environment \"prod\""}`; code != http.StatusServiceUnavailable || body != want {
 		t.Errorf("prod: %d %s; want 503 %s", code, body, want)
 	}
 	d.terminate(t)

@@ -27,8 +27,9 @@ const (
 	DefaultInterval        = 5 * time.Second
 	DefaultFetchTimeout    = 10 * time.Second
 	DefaultRequestTimeout  = 5 * time.Second
-	DefaultIdleTimeout     = 30 * time.Second
+	DefaultIdleTimeout     = 72 * time.Second // the platform's (Fastify's keep-alive timeout)
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultMaxEnvironments = 100
 )
 
 // Environment is one environment a Server serves from a fixed source.
@@ -50,6 +51,23 @@ type Config struct {
 	// Names must be unique and non-empty.
 	Environments []Environment
 
+	// Layout is the platform's storage layout to discover environments
+	// in: a folder, a file:// URL of one, or the http(s) base URL the
+	// platform's decision service reads as CONFIG_BASE_URL (such as
+	// http://localhost:9000/experiment-configs). An environment that a
+	// request names and Environments does not is served from
+	// Layout/configs/{env}/ (version.json and snapshots/latest.json, read
+	// by experiment.SnapshotDirSource or SnapshotSource), loaded on its
+	// first request, which waits up to 2 seconds for it, and polled from
+	// then on. A name with '/', '\', a control character, "." or ".."
+	// is never looked up (503). Empty: no discovery.
+	Layout string
+	// MaxEnvironments bounds the environments discovered in Layout. When
+	// it is reached, a new one replaces the least recently requested
+	// discovered environment that has no config; if every one has a
+	// config, the new one is answered 503.
+	MaxEnvironments int
+
 	// Interval is the time between polls of each source (±10% jitter).
 	Interval time.Duration
 	// FetchTimeout bounds each fetch from a URL.
@@ -67,8 +85,14 @@ type Config struct {
 	// (see Listener).
 	MaxConns int
 
-	// Rate is the per-client limit in requests per second on /decide, 0
-	// for none. A client is an IPv4 address or an IPv6 /64 (see
+	// OFREPAllExperiments serves every experiment as an OFREP flag, not
+	// only those marked client: true (published snapshots have no such
+	// mark). Leave it off when OFREP answers browsers, so that server-only
+	// experiments stay on the server.
+	OFREPAllExperiments bool
+
+	// Rate is the per-client limit in requests per second on /decide and
+	// the OFREP endpoints, 0 for none. A client is an IPv4 address or an IPv6 /64 (see
 	// TrustedProxies). Over it a request is answered 429.
 	Rate float64
 	// Burst is the per-client burst above Rate.
@@ -87,7 +111,8 @@ type Config struct {
 	// for Serve.
 	RequestTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle for this long, for
-	// Serve.
+	// Serve; every response names it in its Keep-Alive header, rounded
+	// down to seconds.
 	IdleTimeout time.Duration
 	// ShutdownTimeout bounds Serve's graceful shutdown.
 	ShutdownTimeout time.Duration
@@ -111,6 +136,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxConns", &c.MaxConns, DefaultMaxConns},
 		{"Burst", &c.Burst, DefaultBurst},
 		{"RateClients", &c.RateClients, DefaultRateClients},
+		{"MaxEnvironments", &c.MaxEnvironments, DefaultMaxEnvironments},
 	}
 	for _, f := range ints {
 		switch {

@@ -1,13 +1,10 @@
 package decide
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,33 +15,27 @@ import (
 // connection that has been idle the longest, or, when none is idle, is
 // answered 503 with a JSON error and closed. Its ConnState method must be
 // the server's ConnState hook, which tells it which connections are idle.
-//
-// Its connections also turn the plain-text errors net/http writes for a
-// request it cannot read (431 for a request line and headers over
-// MaxHeaderBytes, 400 for a malformed request) into JSON errors.
+
 type connLimiter struct {
 	net.Listener
 	max          int
-	headerLimit  int           // for the 431 message
 	rejecting    chan struct{} // a slot per rejection being answered
 	rejected     atomic.Int64  // connections answered 503
 	evicted      atomic.Int64  // idle connections closed to make room
 	mu           sync.Mutex
-	open         map[*limitedConn]struct{}  // mu
-	idle         map[*limitedConn]time.Time // idle since; mu
-	rejectWindow time.Duration              // how long a rejected connection may take
+	open         map[*limitedConn]struct{} // mu
+	rejectWindow time.Duration             // how long a rejected connection may take
 }
 
 // maxRejecting bounds the connections being answered 503 at once; past it
 // a connection over the limit is closed without an answer.
 const maxRejecting = 64
 
-func newConnLimiter(ln net.Listener, size, headerLimit int) *connLimiter {
+func newConnLimiter(ln net.Listener, size int) *connLimiter {
 	return &connLimiter{
-		Listener: ln, max: size, headerLimit: headerLimit,
+		Listener: ln, max: size,
 		rejecting:    make(chan struct{}, maxRejecting),
 		open:         map[*limitedConn]struct{}{},
-		idle:         map[*limitedConn]time.Time{},
 		rejectWindow: time.Second,
 	}
 }
@@ -69,9 +60,10 @@ func (l *connLimiter) admit(nc net.Conn) *limitedConn {
 	l.mu.Lock()
 	var victim *limitedConn
 	if len(l.open) >= l.max {
-		for c, since := range l.idle {
-			if victim == nil || since.Before(l.idle[victim]) {
-				victim = c
+		var oldest int64
+		for c := range l.open {
+			if since := c.idleSince.Load(); since != 0 && (victim == nil || since < oldest) {
+				victim, oldest = c, since
 			}
 		}
 		if victim == nil {
@@ -93,25 +85,34 @@ func (l *connLimiter) admit(nc net.Conn) *limitedConn {
 // forget drops c from the counts; l.mu must be held.
 func (l *connLimiter) forget(c *limitedConn) {
 	delete(l.open, c)
-	delete(l.idle, c)
 }
 
-// ConnState records which connections are idle, for http.Server.ConnState.
+// ConnState records which connections are idle, for http.Server.ConnState
+// (Serve's connection loop calls it too). It takes no lock: a request
+// marks its connection with one atomic store.
 func (l *connLimiter) ConnState(nc net.Conn, st http.ConnState) {
 	c, ok := nc.(*limitedConn)
 	if !ok {
 		return
 	}
+	if st == http.StateIdle {
+		c.idleSince.Store(time.Now().UnixNano())
+	} else {
+		c.idleSince.Store(0)
+	}
+}
+
+// idleConns is the number of open connections that are idle.
+func (l *connLimiter) idleConns() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, open := l.open[c]; !open {
-		return
+	n := 0
+	for c := range l.open {
+		if c.idleSince.Load() != 0 {
+			n++
+		}
 	}
-	if st == http.StateIdle {
-		l.idle[c] = time.Now()
-	} else {
-		delete(l.idle, c)
-	}
+	return n
 }
 
 // openConns is the number of connections counted against the limit.
@@ -121,7 +122,8 @@ func (l *connLimiter) openConns() int {
 	return len(l.open)
 }
 
-var tooManyConns = cannedJSON(http.StatusServiceUnavailable, "Too many open connections; retry shortly", "Retry-After: 1\r\n")
+var tooManyConns = cannedResponse(http.StatusServiceUnavailable, "application/json; charset=utf-8",
+	append(append([]byte(`{"error":`), appendJSString(nil, "Too many open connections; retry shortly")...), '}'), "Retry-After: 1\r\n")
 
 // reject answers nc 503 and closes it, in the background and within
 // rejectWindow; it closes nc at once when maxRejecting are being answered.
@@ -152,7 +154,8 @@ func (l *connLimiter) reject(nc net.Conn) {
 // limitedConn is a connection counted by a connLimiter.
 type limitedConn struct {
 	net.Conn
-	l *connLimiter
+	l         *connLimiter
+	idleSince atomic.Int64 // unix nanoseconds since it is idle; 0 when it is not
 }
 
 // Close releases the connection's place.
@@ -163,65 +166,10 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// CloseWrite lets net/http half-close the connection after an error, as it
-// does with a bare *net.TCPConn, so the client reads the answer.
-func (c *limitedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
-
-// Write writes p, or, if p is one of net/http's plain-text error answers,
-// the same error as JSON.
-func (c *limitedConn) Write(p []byte) (int, error) {
-	code, body, ok := plainError(p)
-	if !ok {
-		return c.Conn.Write(p)
-	}
-	msg := body
-	if code == http.StatusRequestHeaderFieldsTooLarge {
-		msg = fmt.Sprintf("Request line and headers are over the %d-byte limit", c.l.headerLimit)
-	}
-	if _, err := c.Conn.Write(cannedJSON(code, msg, "")); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// plainErrorHeaders follow the status line of the error answers net/http
-// writes itself, in one Write straight to the connection, when it cannot
-// read a request. A response from a handler always has a Date header and
-// its headers in another order, so it never matches.
-const plainErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
-
-// plainError reads p as one of net/http's own error answers, "HTTP/1.1
-// CODE TEXT" + plainErrorHeaders + body, returning the code and the body
-// without its leading code.
-func plainError(p []byte) (code int, body string, ok bool) {
-	rest, found := bytes.CutPrefix(p, []byte("HTTP/1.1 "))
-	if !found || len(rest) < 4 || rest[3] != ' ' {
-		return 0, "", false
-	}
-	line := bytes.IndexByte(rest, '\r')
-	if line < 0 || !bytes.HasPrefix(rest[line:], []byte(plainErrorHeaders)) {
-		return 0, "", false
-	}
-	code, err := strconv.Atoi(string(rest[:3]))
-	if err != nil || code < 400 || code > 599 {
-		return 0, "", false
-	}
-	b := rest[line+len(plainErrorHeaders):]
-	b = bytes.TrimPrefix(b, rest[:4]) // "431 "
-	return code, string(b), true
-}
-
-// cannedJSON is a whole HTTP/1.1 response, closing the connection, with
-// the JSON error msg as its body; extra holds more header lines.
-func cannedJSON(code int, msg, extra string) []byte {
-	body, _ := json.Marshal(errorBody{msg})
-	body = append(body, '\n')
-	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n",
-		code, http.StatusText(code), extra, len(body))
+// cannedResponse is a whole HTTP/1.1 response, closing the connection,
+// with body; extra holds more header lines.
+func cannedResponse(code int, contentType string, body []byte, extra string) []byte {
+	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n",
+		code, http.StatusText(code), contentType, extra, len(body))
 	return append([]byte(head), body...)
 }

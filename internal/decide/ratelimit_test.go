@@ -1,10 +1,6 @@
 package decide
 
 import (
-	"context"
-	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -15,34 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
-
-	"github.com/inprocess/experiment"
 )
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// newTestServer is a Server with cfg, serving environment "prod"
-// (prodYAML version 1), without a listener: tests call its handler with
-// crafted requests.
-func newTestServer(t *testing.T, cfg Config) *Server {
-	t.Helper()
-	cfg.Environments = []Environment{{Name: "prod", Source: "unused"}}
-	cfg.Logger = quiet
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	s.watch(ctx, s.envs["prod"], experiment.SourceFunc(func(context.Context) ([]byte, error) {
-		return fmt.Appendf(nil, prodYAML, 1), nil
-	}))
-	<-s.envs["prod"].loaded
-	if s.config("prod") == nil {
-		t.Fatal("prod did not load")
-	}
-	return s
-}
 
 // decideFrom answers one /decide request as if from remote, with the
 // given headers (name, value pairs).

@@ -3,32 +3,27 @@ package decide
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
 )
 
-// Serve answers requests on ln with Handler, with the connection bounds
-// (Config.MaxConns, MaxHeaderBytes) and timeouts of Config, until ctx is
-// done; then it shuts down gracefully within Config.ShutdownTimeout:
-// requests in flight are answered and the sources stopped (Close). It
-// returns the listener's error if serving failed, else nil once shut
-// down. Call Start first, or every environment answers 503.
+// Serve answers requests on ln with Handler's routes, until ctx is done;
+// then it shuts down gracefully within Config.ShutdownTimeout: requests in
+// flight are answered, idle connections closed, and the sources stopped
+// (Close). It returns the listener's error if serving failed, else nil
+// once shut down (or the shutdown's error if connections were still busy
+// at its end). Call Start first, or every environment answers 503.
+//
+// It serves HTTP/1.x with its own connection loop (see http1.go), bounded
+// by Config: at most MaxConns connections (past it the longest idle one
+// is closed, or the new one answered 503), MaxHeaderBytes of request line
+// and headers (431), RequestTimeout to read a request and to write its
+// answer, IdleTimeout between requests on a connection.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	conns := newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxHeaderBytes)
-	s.conns = conns
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: s.cfg.RequestTimeout,
-		ReadTimeout:       s.cfg.RequestTimeout,
-		WriteTimeout:      s.cfg.RequestTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ConnState:         conns.ConnState,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	conns := newConnLimiter(ln, s.cfg.MaxConns)
+	s.conns.Store(conns)
+	hs := &httpServer{s: s, handler: s.Handler(), conns: conns, live: map[*conn1]struct{}{}}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(conns) }()
+	go func() { served <- hs.serve(conns) }()
 	var serveErr error
 	select {
 	case serveErr = <-served:
@@ -42,10 +37,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(stopped)
 		_ = s.Close(sctx)
 	}()
-	if serveErr == nil {
-		if err := srv.Shutdown(sctx); err != nil {
-			serveErr = fmt.Errorf("shutdown: %w", err)
-		}
+	if err := hs.close(sctx, conns); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("shutdown: %w", err)
 	}
 	<-stopped
 	return serveErr

@@ -2,14 +2,9 @@ package decide
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,20 +14,24 @@ import (
 )
 
 // Server is experimentd's decision service: it serves GET /decide,
-// /health and /metrics from one live config per environment. Build one
-// with New, call Start to begin loading the environments, serve Handler
-// (or call Serve), and Close it at the end. A Server is safe for
-// concurrent use.
+// /health, /metrics and the OFREP endpoints from one live config per
+// environment. Build one with New, call Start to begin loading the
+// environments, serve Handler (or call Serve), and call Close at the end.
+// A Server is safe for concurrent use; Start and Close are each called
+// once, Close after Start.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	envs    map[string]*environment // fixed once serving
-	order   []string                // environments in flag order
-	limiter *clientLimiter
-	proxies proxies
-	conns   *connLimiter // nil when not serving from a listener
-	metrics metrics
-	stop    context.CancelFunc // Start's
+	cfg       Config
+	log       *slog.Logger
+	envs      registry
+	layout    func(env string) experiment.Source // nil without Config.Layout
+	limiter   *clientLimiter
+	proxies   proxies
+	conns     atomic.Pointer[connLimiter] // Serve's, for /metrics
+	metrics   metrics
+	inflight  chan struct{}
+	keepAlive []string // the Keep-Alive header's value
+	stop      context.CancelFunc
+	ctx       atomic.Pointer[context.Context] // Start's, for discovered environments
 }
 
 // New returns a Server for cfg, or an error naming what is wrong in cfg.
@@ -42,222 +41,133 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, envs: map[string]*environment{}, proxies: proxies{trusted: cfg.TrustedProxies, header: cfg.ProxyHeader}}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger,
+		proxies:   proxies{trusted: cfg.TrustedProxies, header: cfg.ProxyHeader},
+		inflight:  make(chan struct{}, cfg.MaxInflight),
+		keepAlive: []string{fmt.Sprintf("timeout=%d", int(cfg.IdleTimeout/time.Second))},
+		envs:      registry{fixed: map[string]*environment{}},
+	}
 	if cfg.Rate > 0 {
 		s.limiter = newClientLimiter(rate.Limit(cfg.Rate), cfg.Burst, cfg.RateClients)
 	}
 	for _, e := range cfg.Environments {
-		s.envs[e.Name] = &environment{name: e.Name, spec: e.Source, loaded: make(chan struct{})}
-		s.order = append(s.order, e.Name)
+		newSource, err := sourceFor(e.Source, cfg.FetchTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("decide: environment %q: %w", e.Name, err)
+		}
+		s.envs.fixed[e.Name] = newEnvironment(e.Name, false, newSource)
+		s.envs.order = append(s.envs.order, e.Name)
+	}
+	if s.layout, err = layoutFor(cfg.Layout, cfg.FetchTimeout); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// config returns the environment's current config, or nil when it has
-// none (unknown environment, or no good config loaded yet).
-func (s *Server) config(env string) *experiment.Ruleset {
-	e, ok := s.envs[env]
-	if !ok {
-		return nil
+// routeFunc answers one request and returns the status it answered with.
+type routeFunc func(w http.ResponseWriter, r *http.Request) int
+
+// Handler returns the server's HTTP handler: GET (and HEAD) /decide,
+// /health and /metrics, POST /ofrep/v1/evaluate/flags[/{key}], and the
+// platform's JSON 404 for anything else, behind the per-request bounds
+// (Config.MaxHeaderBytes, MaxInflight) and the rate limit. Every response
+// is JSON (but /metrics) with a Content-Length; the Keep-Alive header it
+// sends names Config.IdleTimeout, so set that to the idle timeout of the
+// http.Server that serves the handler.
+func (s *Server) Handler() http.Handler { return s.wrap(s.route) }
+
+// route dispatches a request by path and method, as the platform's
+// router does: the path is matched exactly (no redirects, no trailing
+// slash), and a GET route answers HEAD too.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) int {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch p := r.URL.Path; {
+	case p == "/decide" && get:
+		return s.serveDecide(w, r)
+	case p == "/health" && get:
+		return s.serveHealth(w, r)
+	case p == "/metrics" && get:
+		return s.serveMetrics(w, r)
+	case p == ofrepBulkPath && r.Method == http.MethodPost:
+		return s.serveOFREPBulk(w, r)
+	case len(p) > len(ofrepFlagPrefix) && p[:len(ofrepFlagPrefix)] == ofrepFlagPrefix && r.Method == http.MethodPost:
+		return s.serveOFREPFlag(w, r, p[len(ofrepFlagPrefix):])
 	}
-	return e.config()
+	return s.notFound(w, r)
 }
 
-// Handler returns the server's HTTP handler: GET /decide, /health and
-// /metrics, behind the per-request bounds and the rate limit.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /decide", s.decide)
-	mux.HandleFunc("GET /health", s.health)
-	mux.HandleFunc("GET /metrics", s.serveMetrics)
-	return s.observe(s.bound(mux))
-}
-
-// observe counts every response, applies the rate limit and logs at debug.
-func (s *Server) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		client := s.proxies.clientAddr(r)
-		if s.limiter != nil && r.URL.Path == "/decide" && !s.limiter.allow(clientKey(client), start) {
-			writeJSON(rec, http.StatusTooManyRequests, errorBody{"Rate limit exceeded"})
-		} else {
-			next.ServeHTTP(rec, r)
-		}
-		s.metrics.request(r.URL.Path, rec.code)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", time.Since(start), "client", client)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-// decideResponse is the platform's decide response.
-type decideResponse struct {
-	UserKey       string                  `json:"user_key"`
-	Environment   string                  `json:"environment"`
-	ConfigVersion int64                   `json:"config_version"`
-	Assignments   []experiment.Assignment `json:"assignments"`
-}
-
-// decide answers GET /decide as the platform's decision service does,
-// checking in its order: user_key and env, then the config, then context.
-// A context over Config.MaxContextBytes is refused first, with 414.
-func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	userKey, env := q.Get("user_key"), q.Get("env")
+// routeIndex is the route a request counts under in /metrics.
+func routeIndex(path string) int {
 	switch {
-	case len(q.Get("context")) > s.cfg.MaxContextBytes:
-		writeJSON(w, http.StatusRequestURITooLong, errorBody{fmt.Sprintf("context is over the %d-byte limit", s.cfg.MaxContextBytes)})
-		return
-	case userKey == "":
-		writeJSON(w, http.StatusBadRequest, errorBody{"user_key is required and must not be empty"})
-		return
-	case env == "":
-		writeJSON(w, http.StatusBadRequest, errorBody{"env is required and must not be empty"})
-		return
+	case path == "/decide":
+		return routeDecide
+	case path == "/health":
+		return routeHealth
+	case path == "/metrics":
+		return routeMetrics
+	case len(path) >= len(ofrepBulkPath) && path[:len(ofrepBulkPath)] == ofrepBulkPath:
+		return routeOFREP
 	}
-	rs := s.config(env)
-	if rs == nil {
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{fmt.Sprintf("No config available for environment %q", env)})
-		return
-	}
-	var attrs map[string]any
-	if q.Has("context") {
-		var v any
-		if err := json.Unmarshal([]byte(q.Get("context")), &v); err != nil {
-			writeJSON(w, http.StatusBadRequest, errorBody{"Invalid context JSON"})
-			return
+	return routeOther
+}
+
+// wrap applies, around next, the per-request bounds, the rate limit on
+// /decide, the request counters and the debug log:
+//   - 431 when the request line and headers are over
+//     Config.MaxHeaderBytes (net/http cuts requests a little larger
+//     itself; see connLimiter);
+//   - 503 when Config.MaxInflight requests are being answered already,
+//     except for /health, so a probe still answers on a busy server;
+//   - 429 over Config.Rate, on /decide and OFREP.
+//
+// The context parameter's own bound (414) is checked by /decide.
+func (s *Server) wrap(next routeFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var start time.Time
+		debug := s.log.Enabled(r.Context(), slog.LevelDebug)
+		if debug {
+			start = time.Now()
 		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			writeJSON(w, http.StatusBadRequest, errorBody{"context must be a JSON object"})
-			return
+		code := s.bounded(w, r, next)
+		s.metrics.request(routeIndex(r.URL.Path), code)
+		if debug {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "code", code, "duration", time.Since(start), "client", s.proxies.clientAddr(r))
 		}
-		attrs = m
-	}
-	assignments := rs.Assignments(experiment.ContextFor(userKey).With(attrs))
-	s.metrics.assigned(env, assignments)
-	writeJSON(w, http.StatusOK, decideResponse{
-		UserKey:       userKey,
-		Environment:   env,
-		ConfigVersion: rs.Version(),
-		Assignments:   assignments,
 	})
 }
 
-// health reports each configured environment's serving version, or null
-// while it has none, and answers 503 with status "unavailable" until every
-// environment has a config, as a readiness probe expects.
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	versions := make(map[string]*int64, len(s.order))
-	status, code := "ok", http.StatusOK
-	for _, env := range s.order {
-		if rs := s.config(env); rs != nil {
-			v := rs.Version()
-			versions[env] = &v
-		} else {
-			versions[env] = nil
-			status, code = "unavailable", http.StatusServiceUnavailable
+func (s *Server) bounded(w http.ResponseWriter, r *http.Request, next routeFunc) int {
+	if n := headSize(r); n > s.cfg.MaxHeaderBytes {
+		w.Header()["Connection"] = hdrClose
+		return s.send(w, r, http.StatusRequestHeaderFieldsTooLarge, hdrJSONPlain, headerTooLargeBody)
+	}
+	if r.URL.Path != "/health" {
+		select {
+		case s.inflight <- struct{}{}:
+			defer func() { <-s.inflight }()
+		default:
+			w.Header()["Retry-After"] = hdrOne
+			return s.sendError(w, r, http.StatusServiceUnavailable, "Too many requests in flight; retry shortly")
 		}
 	}
-	writeJSON(w, code, struct {
-		Status         string            `json:"status"`
-		ConfigVersions map[string]*int64 `json:"config_versions"`
-	}{status, versions})
-}
-
-// writeJSON writes v as the body, without HTML escaping, as JSON.stringify
-// does.
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-// metrics are the counters served at /metrics.
-type metrics struct {
-	requests    sync.Map // "path\x00code" -> *atomic.Int64
-	assignments sync.Map // "env\x00experiment\x00variant" -> *atomic.Int64
-}
-
-func (m *metrics) request(path string, code int) {
-	switch path {
-	case "/decide", "/health", "/metrics":
-	default:
-		path = "other"
+	if route := routeIndex(r.URL.Path); s.limiter != nil && (route == routeDecide || route == routeOFREP) && !s.limiter.allow(clientKey(s.proxies.clientAddr(r)), time.Now()) {
+		return s.sendError(w, r, http.StatusTooManyRequests, "Rate limit exceeded")
 	}
-	counter(&m.requests, path+"\x00"+fmt.Sprint(code)).Add(1)
+	return next(w, r)
 }
 
-func (m *metrics) assigned(env string, as []experiment.Assignment) {
-	for _, a := range as {
-		counter(&m.assignments, env+"\x00"+a.ExperimentKey+"\x00"+a.VariantKey).Add(1)
+// headSize is the size of r's request line and headers as sent (HTTP/1),
+// give or take the spelling of header names.
+func headSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	if r.Host != "" {
+		n += len("Host: ") + len(r.Host) + 2
 	}
-}
-
-func counter(m *sync.Map, key string) *atomic.Int64 {
-	if c, ok := m.Load(key); ok {
-		return c.(*atomic.Int64)
-	}
-	c, _ := m.LoadOrStore(key, &atomic.Int64{})
-	return c.(*atomic.Int64)
-}
-
-func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	var b strings.Builder
-	family := func(name, typ, help string, labels []string, m *sync.Map) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
-		var lines []string
-		m.Range(func(k, v any) bool {
-			vals := strings.Split(k.(string), "\x00")
-			pairs := make([]string, len(labels))
-			for i, l := range labels {
-				pairs[i] = l + "=" + quoteLabel(vals[i])
-			}
-			lines = append(lines, fmt.Sprintf("%s{%s} %d\n", name, strings.Join(pairs, ","), v.(*atomic.Int64).Load()))
-			return true
-		})
-		sort.Strings(lines)
-		b.WriteString(strings.Join(lines, ""))
-	}
-	family("experimentd_requests_total", "counter", "HTTP requests by path and status code.", []string{"path", "code"}, &s.metrics.requests)
-	family("experimentd_assignments_total", "counter", "Variants assigned by /decide.", []string{"environment", "experiment", "variant"}, &s.metrics.assignments)
-	b.WriteString("# HELP experimentd_config_version The version of the config serving each environment (absent until one loads).\n# TYPE experimentd_config_version gauge\n")
-	envs := slices.Clone(s.order)
-	sort.Strings(envs)
-	for _, env := range envs {
-		if rs := s.config(env); rs != nil {
-			fmt.Fprintf(&b, "experimentd_config_version{environment=%s} %d\n", quoteLabel(env), rs.Version())
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
 		}
 	}
-	b.WriteString("# HELP experimentd_config_reload_failures_total Failed config fetches and parses by environment.\n# TYPE experimentd_config_reload_failures_total counter\n")
-	for _, env := range envs {
-		fmt.Fprintf(&b, "experimentd_config_reload_failures_total{environment=%s} %d\n", quoteLabel(env), s.envs[env].failures.Load())
-	}
-	if s.conns != nil {
-		fmt.Fprintf(&b, "# HELP experimentd_open_connections Connections open, counted against -max-conns.\n# TYPE experimentd_open_connections gauge\nexperimentd_open_connections %d\n", s.conns.openConns())
-		fmt.Fprintf(&b, "# HELP experimentd_connections_rejected_total Connections answered 503 or closed for being over -max-conns.\n# TYPE experimentd_connections_rejected_total counter\nexperimentd_connections_rejected_total %d\n", s.conns.rejected.Load())
-		fmt.Fprintf(&b, "# HELP experimentd_idle_connections_closed_total Idle keep-alive connections closed to make room under -max-conns.\n# TYPE experimentd_idle_connections_closed_total counter\nexperimentd_idle_connections_closed_total %d\n", s.conns.evicted.Load())
-	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_, _ = w.Write([]byte(b.String()))
-}
-
-// quoteLabel quotes a Prometheus label value.
-func quoteLabel(v string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
+	return n + 2
 }
