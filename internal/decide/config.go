@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/inprocess/experiment"
 )
 
 // Defaults of Config's bounds. A decide request is a short GET whose
@@ -62,7 +64,18 @@ type Config struct {
 	// then on. A name with '/', '\', a control character, "." or ".."
 	// is never looked up (503). Empty: no discovery.
 	Layout string
-	// MaxEnvironments bounds the environments discovered in Layout. When
+	// Discover, in place of Layout, makes the source of an environment a
+	// request names and Environments does not: for a layout that Layout
+	// cannot name, such as an S3 bucket read with package s3's
+	// Snapshots. It is called on the environment's first request and
+	// again for each retry while it has no config; an error counts as a
+	// failed load (the environment answers 503 and is retried), and is
+	// logged at debug when it wraps fs.ErrNotExist (nothing published
+	// yet). The same names are refused as for Layout. Setting both Layout
+	// and Discover is an error.
+	Discover func(env string) (experiment.Source, error)
+	// MaxEnvironments bounds the environments discovered in Layout or by
+	// Discover. When
 	// it is reached, a new one replaces the least recently requested
 	// discovered environment that has no config; if every one has a
 	// config, the new one is answered 503.
@@ -187,6 +200,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("decide: environment %q given twice", e.Name)
 		}
 		seen[e.Name] = true
+	}
+	if c.Layout != "" && c.Discover != nil {
+		return c, errors.New("decide: Config.Layout and Config.Discover are both set; want one")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inprocess/experiment"
 )
 
 // publish writes version N of environment env into a storage-layout
@@ -57,14 +60,20 @@ func eventually(t *testing.T, f func() string) {
 // published after its first request is served soon after; a new version
 // is picked up by polling.
 func TestLayoutDiscovery(t *testing.T) {
-	for _, form := range []string{"folder", "file URL"} {
+	for _, form := range []string{"folder", "file URL", "Discover"} {
 		t.Run(form, func(t *testing.T) {
 			layout := t.TempDir()
-			base := layout
-			if form == "file URL" {
-				base = "file://" + filepath.ToSlash(layout)
+			cfg := Config{Layout: layout, Interval: 20 * time.Millisecond, Logger: quiet}
+			switch form {
+			case "file URL":
+				cfg.Layout = "file://" + filepath.ToSlash(layout)
+			case "Discover":
+				cfg.Layout = ""
+				cfg.Discover = func(env string) (experiment.Source, error) {
+					return experiment.SnapshotDirSource(filepath.Join(layout, "configs", env)), nil
+				}
 			}
-			s := startServer(t, Config{Layout: base, Interval: 20 * time.Millisecond, Logger: quiet})
+			s := startServer(t, cfg)
 			h := s.Handler()
 
 			publish(t, layout, "staging", 3)
@@ -94,6 +103,37 @@ func TestLayoutDiscovery(t *testing.T) {
 				t.Errorf("/health: %d %s; want 200 %s", w.Code, w.Body, want)
 			}
 		})
+	}
+}
+
+// TestDiscoverErrors checks Config.Discover's failures: an error is a
+// failed load (503, and tried again on a later request), and Discover
+// with Layout is refused.
+func TestDiscoverErrors(t *testing.T) {
+	layout := t.TempDir()
+	var fail sync.Mutex // held: Discover fails
+	fail.Lock()
+	s := startServer(t, Config{Interval: 20 * time.Millisecond, Logger: quiet, Discover: func(env string) (experiment.Source, error) {
+		if !fail.TryLock() {
+			return nil, fmt.Errorf("no bucket for %q: %w", env, fs.ErrNotExist)
+		}
+		fail.Unlock()
+		return experiment.SnapshotDirSource(filepath.Join(layout, "configs", env)), nil
+	}})
+	publish(t, layout, "prod", 2)
+	if code, body := decideOnce(s.Handler(), "prod"); code != 503 {
+		t.Errorf("while Discover fails: %d %s; want 503", code, body)
+	}
+	fail.Unlock()
+	eventually(t, func() string {
+		if code, body := decideOnce(s.Handler(), "prod"); code != 200 {
+			return fmt.Sprintf("once Discover works: %d %s; want 200", code, body)
+		}
+		return ""
+	})
+	_, err := New(Config{Layout: layout, Discover: func(string) (experiment.Source, error) { return nil, nil }})
+	if err == nil || !strings.Contains(err.Error(), "Config.Layout and Config.Discover are both set") {
+		t.Errorf("New with Layout and Discover: %v; want an error naming both", err)
 	}
 }
 

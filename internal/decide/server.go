@@ -23,7 +23,7 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	envs      registry
-	layout    func(env string) experiment.Source // nil without Config.Layout
+	layout    func(env string) experiment.Source // nil without Config.Layout or Discover
 	limiter   *clientLimiter
 	proxies   proxies
 	conns     atomic.Pointer[connLimiter] // Serve's, for /metrics
@@ -61,6 +61,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.layout, err = layoutFor(cfg.Layout, cfg.FetchTimeout); err != nil {
 		return nil, err
+	}
+	if cfg.Discover != nil {
+		s.layout = discoverer(cfg.Discover)
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -70,6 +71,24 @@ func layoutFor(base string, timeout time.Duration) (func(env string) experiment.
 		return experiment.SnapshotDirSource(filepath.Join(dir, "configs", env))
 	}, nil
 }
+
+// discoverer adapts Config.Discover to a layout's source function: an
+// error becomes a source whose every fetch fails with it.
+func discoverer(discover func(env string) (experiment.Source, error)) func(env string) experiment.Source {
+	return func(env string) experiment.Source {
+		src, err := discover(env)
+		if err != nil {
+			return failingSource{err}
+		}
+		return src
+	}
+}
+
+// failingSource is a Source that cannot be read.
+type failingSource struct{ err error }
+
+func (f failingSource) Fetch(context.Context) ([]byte, error) { return nil, f.err }
+func (f failingSource) String() string                        { return "an unavailable source" }
 
 func isURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")

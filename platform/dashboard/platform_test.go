@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/decide"
 	"github.com/inprocess/experiment/internal/wire"
 	"github.com/inprocess/experiment/platform/dashboard"
 	"github.com/inprocess/experiment/platform/internal/control"
-	"github.com/inprocess/experiment/platform/internal/decision"
 	"github.com/inprocess/experiment/platform/internal/gateway"
 	"github.com/inprocess/experiment/platform/internal/publish"
 	"github.com/inprocess/experiment/platform/internal/store"
@@ -51,20 +51,21 @@ func startPlatform(t *testing.T) platformRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := decision.New(decision.Options{
-		Source:   func(env string) (experiment.Source, error) { return dir.Source(env, 5*time.Second) },
+	dec, err := decide.New(decide.Config{
+		Discover: func(env string) (experiment.Source, error) { return dir.Source(env, 5*time.Second) },
 		Interval: 100 * time.Millisecond,
 		Logger:   log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(dec.Close)
+	dec.Start(context.Background())
+	t.Cleanup(func() { _ = dec.Close(context.Background()) })
 
 	var dash http.Handler
 	gw, err := gateway.New(gateway.Options{
 		Control:   cp,
-		Decision:  dec,
+		Decision:  dec.Handler(),
 		Dashboard: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { dash.ServeHTTP(w, r) }),
 	})
 	if err != nil {
@@ -88,7 +89,7 @@ func startPlatform(t *testing.T) platformRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decisionSrv := httptest.NewServer(dec)
+	decisionSrv := httptest.NewServer(dec.Handler())
 	t.Cleanup(decisionSrv.Close)
 	gatewaySrv := httptest.NewServer(gw)
 	t.Cleanup(gatewaySrv.Close)

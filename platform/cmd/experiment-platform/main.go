@@ -10,7 +10,7 @@
 //	go run ./cmd/experiment-platform         (from the platform directory)
 //
 //	control plane     http://127.0.0.1:3001   /environments, /experiments, /audiences
-//	decision service  http://127.0.0.1:3002   /decide, /health
+//	decision service  http://127.0.0.1:3002   /decide, /health, /metrics, OFREP (experimentd's server)
 //	gateway           http://127.0.0.1:3000   /api/..., /health, the dashboard
 //
 // Flags choose the addresses (an empty one turns that listener off), the

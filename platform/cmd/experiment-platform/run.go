@@ -13,11 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/inprocess/experiment"
 	"github.com/inprocess/experiment/internal/wire"
 	"github.com/inprocess/experiment/platform/dashboard"
 	"github.com/inprocess/experiment/platform/internal/control"
-	"github.com/inprocess/experiment/platform/internal/decision"
 	"github.com/inprocess/experiment/platform/internal/gateway"
 	"github.com/inprocess/experiment/platform/internal/publish"
 	"github.com/inprocess/experiment/platform/internal/store"
@@ -47,20 +45,21 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
-	dec, err := decision.New(decision.Options{
-		Source:   func(env string) (experiment.Source, error) { return bucket.Source(env, 10*time.Second) },
-		Interval: o.poll,
-		Logger:   log,
-	})
+	dec, err := newDecision(bucket, o.poll, log)
 	if err != nil {
 		return err
 	}
-	defer dec.Close()
+	dec.Start(ctx)
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = dec.Close(sctx)
+	}()
 
 	var dash http.Handler // set below: the dashboard calls the gateway's /api
 	gw, err := gateway.New(gateway.Options{
 		Control:   cp,
-		Decision:  dec,
+		Decision:  dec.Handler(),
 		Dashboard: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { dash.ServeHTTP(w, r) }),
 		RateLimit: gateway.RateLimitFromEnv(getenv),
 	})
@@ -76,7 +75,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		h          http.Handler
 	}{
 		{"control", o.controlAddr, cp},
-		{"decision", o.decisionAddr, dec},
+		{"decision", o.decisionAddr, dec.Handler()},
 		{"gateway", o.gatewayAddr, gw},
 	}
 	var (

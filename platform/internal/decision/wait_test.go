@@ -1,5 +1,0 @@
-package decision_test
-
-import "time"
-
-func waitABit() { time.Sleep(10 * time.Millisecond) }
