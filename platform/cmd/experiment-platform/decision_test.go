@@ -122,7 +122,6 @@ func TestDecision(t *testing.T) {
 	}
 }
 
-
 // TestFirstPublishIsSeenOnRequest checks that an environment requested
 // before its first publish is served as soon as it is published, without
 // waiting for a poll (the poll here is an hour).
