@@ -11,7 +11,7 @@ import (
 // experiment for services that answer browsers and apps, and its
 // description in Experiments.
 func TestClientKey(t *testing.T) {
-	rs, err := Load("testdata/design/client.yaml")
+	rs, err := Load("testdata/client.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,27 +7,11 @@ import (
 	"time"
 
 	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/wire"
 )
 
 // This file is render -format snapshot: a compiled config written as the
 // platform seed's published snapshot (doc.go's "Published snapshots").
-
-type snapshotDoc struct {
-	Version     int64          `json:"version"`
-	Environment string         `json:"environment"`
-	PublishedAt string         `json:"publishedAt"`
-	Experiments []snapshotExpt `json:"experiments"`
-}
-
-type snapshotExpt struct {
-	ID             string            `json:"id"`
-	Key            string            `json:"key"`
-	Salt           string            `json:"salt"`
-	AudienceRules  []snapshotRule    `json:"audienceRules"`
-	TargetingRules []snapshotRule    `json:"targetingRules"`
-	Variants       []snapshotVariant `json:"variants"`
-	Allocations    []snapshotAlloc   `json:"allocations"`
-}
 
 type snapshotRule struct {
 	Conditions []snapshotCondition `json:"conditions"`
@@ -37,20 +21,6 @@ type snapshotCondition struct {
 	Attribute string `json:"attribute"`
 	Operator  string `json:"operator"`
 	Value     any    `json:"value"`
-}
-
-type snapshotVariant struct {
-	ID      string          `json:"id"`
-	Key     string          `json:"key"`
-	Payload json.RawMessage `json:"payload"`
-}
-
-// snapshotAlloc is an allocation: the buckets rangeStart to rangeEnd,
-// both inclusive.
-type snapshotAlloc struct {
-	VariantID  string `json:"variantId"`
-	RangeStart int    `json:"rangeStart"`
-	RangeEnd   int    `json:"rangeEnd"`
 }
 
 // platformOperators are the operators a published snapshot can use.
@@ -63,11 +33,11 @@ var platformOperators = func() map[string]bool {
 }()
 
 func renderSnapshot(c *cli, rs *experiment.Ruleset, env string, published time.Time) int {
-	doc := snapshotDoc{
+	doc := wire.Snapshot{
 		Version:     rs.Version(),
 		Environment: env,
-		PublishedAt: published.UTC().Format(timeRFC3339Millis),
-		Experiments: []snapshotExpt{},
+		PublishedAt: wire.FormatTime(published),
+		Experiments: []wire.Experiment{},
 	}
 	failed, omitted := 0, 0
 	infos := rs.Experiments()
@@ -105,10 +75,10 @@ func renderSnapshot(c *cli, rs *experiment.Ruleset, env string, published time.T
 // snapshotExperiment converts a running experiment, or says why it cannot
 // be: the platform has only bucket ranges of the experiment's own salt and
 // seven operators.
-func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshotExpt, []string) {
+func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (wire.Experiment, []string) {
 	var problems []string
-	se := snapshotExpt{ID: e.ID, Key: e.Key, Salt: e.Salt, Variants: []snapshotVariant{}, Allocations: []snapshotAlloc{}}
-	rules := func(where string, rs []experiment.RuleInfo) []snapshotRule {
+	se := wire.Experiment{ID: e.ID, Key: e.Key, Salt: e.Salt, Variants: []wire.Variant{}, Allocations: []wire.Allocation{}}
+	rules := func(where string, rs []experiment.RuleInfo) json.RawMessage {
 		out := []snapshotRule{}
 		for i, r := range rs {
 			sr := snapshotRule{Conditions: []snapshotCondition{}}
@@ -120,7 +90,11 @@ func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshot
 			}
 			out = append(out, sr)
 		}
-		return out
+		raw, err := json.Marshal(out)
+		if err != nil { // a condition value from a parsed config always encodes
+			problems = append(problems, fmt.Sprintf("%s: %v", where, err))
+		}
+		return raw
 	}
 	audience := "audience"
 	if e.Audience != "" {
@@ -135,7 +109,7 @@ func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshot
 			problems = append(problems, fmt.Sprintf("variants %q and %q have the same id %q, and the platform finds a variant by id", other, v.Key, v.ID))
 		}
 		ids[v.ID] = v.Key
-		se.Variants = append(se.Variants, snapshotVariant{ID: v.ID, Key: v.Key, Payload: v.Payload})
+		se.Variants = append(se.Variants, wire.Variant{ID: v.ID, Key: v.Key, Payload: v.Payload})
 	}
 	for _, a := range e.Arms {
 		if a.Variant < 0 { // only in snapshots, which render does not read
@@ -144,7 +118,7 @@ func snapshotExperiment(e experiment.ExperimentInfo, groupSalt string) (snapshot
 		v := e.Variants[a.Variant]
 		add := func(r experiment.Range) {
 			if r.Start < r.End {
-				se.Allocations = append(se.Allocations, snapshotAlloc{VariantID: v.ID, RangeStart: r.Start, RangeEnd: r.End - 1})
+				se.Allocations = append(se.Allocations, wire.Allocation{VariantID: v.ID, RangeStart: r.Start, RangeEnd: r.End - 1})
 			}
 		}
 		if a.Everyone {
