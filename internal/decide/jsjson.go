@@ -2,10 +2,11 @@ package decide
 
 import (
 	"errors"
-	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/inprocess/experiment/internal/wire"
 )
 
 // This file reads and writes JSON as JavaScript does (JSON.parse and
@@ -92,72 +93,6 @@ func appendWTF8(dst []byte, r rune) []byte {
 		return append(dst, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
 	}
 	return utf8.AppendRune(dst, r)
-}
-
-// appendJSNumber appends f as JavaScript's Number to-string conversion
-// writes it (and so JSON.stringify): the shortest digits that read back
-// as f, in positional notation for exponents from -7 to 20 and in
-// exponential notation ("1e+21", "1.5e-7") beyond. -0 is "0"; NaN and the
-// infinities, which JSON cannot hold, are "null".
-func appendJSNumber(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f) || math.IsInf(f, 0):
-		return append(dst, "null"...)
-	case f == 0:
-		return append(dst, '0')
-	case f < 0:
-		dst = append(dst, '-')
-		f = -f
-	}
-	if f < 1e21 && f == math.Trunc(f) {
-		return strconv.AppendFloat(dst, f, 'f', -1, 64)
-	}
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // d.ddde±XX
-	mant, exp := e, 0
-	for i, c := range e {
-		if c == 'e' {
-			mant = e[:i]
-			exp, _ = strconv.Atoi(string(e[i+1:]))
-			break
-		}
-	}
-	digits := make([]byte, 0, 24)
-	for _, c := range mant {
-		if c != '.' {
-			digits = append(digits, c)
-		}
-	}
-	k, n := len(digits), exp+1 // f = 0.digits × 10^n
-	switch {
-	case k <= n && n <= 21:
-		dst = append(dst, digits...)
-		for range n - k {
-			dst = append(dst, '0')
-		}
-	case 0 < n && n <= 21:
-		dst = append(dst, digits[:n]...)
-		dst = append(dst, '.')
-		dst = append(dst, digits[n:]...)
-	case -6 < n && n <= 0:
-		dst = append(dst, '0', '.')
-		for range -n {
-			dst = append(dst, '0')
-		}
-		dst = append(dst, digits...)
-	default:
-		dst = append(dst, digits[0])
-		if k > 1 {
-			dst = append(dst, '.')
-			dst = append(dst, digits[1:]...)
-		}
-		dst = append(dst, 'e')
-		if n-1 >= 0 {
-			dst = append(dst, '+')
-		}
-		dst = strconv.AppendInt(dst, int64(n-1), 10)
-	}
-	return dst
 }
 
 // maxJSONDepth bounds the nesting of a JSON value read by jsonParser: a
@@ -540,7 +475,7 @@ func appendJSValue(dst []byte, v any) []byte {
 		}
 		return append(dst, "false"...)
 	case float64:
-		return appendJSNumber(dst, t)
+		return wire.AppendNumber(dst, t)
 	case string:
 		return appendJSString(dst, t)
 	case []any:

@@ -3,48 +3,11 @@ package decide
 import (
 	"encoding/json"
 	"math"
-	"strconv"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestAppendJSNumber(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string // as JavaScript's String(n) writes it
-	}{
-		{0, "0"},
-		{math.Copysign(0, -1), "0"},
-		{1, "1"},
-		{-1.5, "-1.5"},
-		{100, "100"},
-		{1e6, "1000000"},
-		{12345.678, "12345.678"},
-		{0.30000000000000004, "0.30000000000000004"},
-		{1e20, "100000000000000000000"},
-		{123456789012345680000, "123456789012345680000"},
-		{1e21, "1e+21"},
-		{1.5e21, "1.5e+21"},
-		{0.000001, "0.000001"},
-		{1e-7, "1e-7"},
-		{1.5e-7, "1.5e-7"},
-		{123e-20, "1.23e-18"},
-		{5e-324, "5e-324"},
-		{math.MaxFloat64, "1.7976931348623157e+308"},
-		{9007199254740992, "9007199254740992"},
-		{math.Inf(1), "null"},
-		{math.NaN(), "null"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := string(appendJSNumber(nil, tt.in)); got != tt.want {
-				t.Errorf("appendJSNumber(%v) = %q; want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
 
 func TestAppendJSString(t *testing.T) {
 	tests := []struct {
@@ -201,22 +164,4 @@ func tooDeep(s string) bool {
 		}
 	}
 	return most > maxJSONDepth
-}
-
-// FuzzAppendJSNumber checks that what appendJSNumber writes reads back as
-// the same number.
-func FuzzAppendJSNumber(f *testing.F) {
-	for _, x := range []float64{0, 1, 1e21, 1e-7, 0.1, math.MaxFloat64, 5e-324} {
-		f.Add(x)
-	}
-	f.Fuzz(func(t *testing.T, x float64) {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return
-		}
-		s := string(appendJSNumber(nil, x))
-		back, err := strconv.ParseFloat(s, 64)
-		if err != nil || back != x && !(x == 0 && back == 0) {
-			t.Fatalf("appendJSNumber(%v) = %q, which reads back as %v (%v)", x, s, back, err)
-		}
-	})
 }

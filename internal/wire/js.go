@@ -91,6 +91,9 @@ func AppendNumber(dst []byte, f float64) []byte {
 		dst = append(dst, '-')
 		f = -f
 	}
+	if f < 1e21 && f == math.Trunc(f) { // an integer: plain digits
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
 	// digits d1...dk and n, the position of the decimal point, such that
 	// f = 0.d1...dk × 10^n, as ECMAScript defines them.
 	var buf [32]byte

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +37,9 @@ func TestAppendNumber(t *testing.T) {
 		{"first negative exponent", 1e-7, "1e-7"},
 		{"negative exponent with fraction", -1.5e-7, "-1.5e-7"},
 		{"smallest denormal", 5e-324, "5e-324"},
+		{"exponent normalised", 123e-20, "1.23e-18"},
+		{"2^53", 9007199254740992, "9007199254740992"},
+		{"decimal with many digits", 12345.678, "12345.678"},
 		{"beyond 2^53 rounds", 9007199254740993, "9007199254740992"},
 		{"NaN", math.NaN(), "null"},
 		{"infinity", math.Inf(1), "null"},
@@ -144,6 +148,24 @@ func FuzzAppendValue(f *testing.F) {
 		var a, b any
 		if json.Unmarshal(in, &a) == nil && json.Unmarshal(out, &b) == nil && !reflect.DeepEqual(a, b) {
 			t.Fatalf("value changed: %q -> %q", in, out)
+		}
+	})
+}
+
+// FuzzAppendNumber checks that what AppendNumber writes reads back as
+// the same number.
+func FuzzAppendNumber(f *testing.F) {
+	for _, x := range []float64{0, 1, 1e21, 1e-7, 0.1, math.MaxFloat64, 5e-324} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return
+		}
+		s := string(AppendNumber(nil, x))
+		back, err := strconv.ParseFloat(s, 64)
+		if err != nil || back != x && !(x == 0 && back == 0) {
+			t.Fatalf("AppendNumber(%v) = %q, which reads back as %v (%v)", x, s, back, err)
 		}
 	})
 }
