@@ -1,68 +1,20 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inprocess/experiment/internal/rawhttp"
 )
 
-// rawResponse is a response read off a connection.
-type rawResponse struct {
-	Code        int
-	ContentType string
-	Body        any // decoded JSON
-}
-
-// roundTrip writes req to a new connection to addr and reads one
-// response, writing and reading at once, as a server may answer before it
-// has read the whole request.
-func roundTrip(t testing.TB, addr, req string) rawResponse {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(hangGuard))
-	go func() { _, _ = io.WriteString(c, req) }()
-	return readResponse(t, bufio.NewReader(c))
-}
-
-func readResponse(t testing.TB, br *bufio.Reader) rawResponse {
-	t.Helper()
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("reading the response: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the body: %v", err)
-	}
-	got := rawResponse{Code: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
-	if err := json.Unmarshal(body, &got.Body); err != nil {
-		t.Errorf("body %q is not JSON: %v", body, err)
-	}
-	return got
-}
-
-func jsonError(code int, msg string) rawResponse {
-	return rawResponse{Code: code, ContentType: "application/json; charset=utf-8", Body: map[string]any{"error": msg}}
-}
-
 // fastifyError is the platform's answer to a request it cannot read.
-func fastifyError(code int, text, msg string) rawResponse {
-	return rawResponse{Code: code, ContentType: "application/json", Body: map[string]any{"error": text, "message": msg, "statusCode": float64(code)}}
+func fastifyError(code int, text, msg string) rawhttp.Response {
+	return rawhttp.Response{Code: code, ContentType: "application/json", Body: map[string]any{"error": text, "message": msg, "statusCode": float64(code)}}
 }
 
 // TestFinding11RequestSizeLimits sends oversized requests over loopback:
@@ -90,12 +42,12 @@ func TestFinding11RequestSizeLimits(t *testing.T) {
 	tests := []struct {
 		name string
 		req  string
-		want rawResponse
+		want rawhttp.Response
 	}{
 		{name: "context at the limit", req: request(ctxOf(4096), ""),
-			want: rawResponse{Code: 200, ContentType: "application/json; charset=utf-8"}},
+			want: rawhttp.Response{Code: 200, ContentType: "application/json; charset=utf-8"}},
 		{name: "context a byte over the limit", req: request(ctxOf(4097), ""),
-			want: jsonError(414, "context is over the 4096-byte limit")},
+			want: rawhttp.JSONError(414, "context is over the 4096-byte limit")},
 		{name: "request line just over the limit, refused by the handler", req: request(ctxOf(4000), "X-Pad: "+strings.Repeat("p", 12500)+"\r\n"),
 			want: tooLarge},
 		{name: "900 KB context, refused by net/http", req: request(ctxOf(900_000), ""), want: tooLarge},
@@ -107,7 +59,7 @@ func TestFinding11RequestSizeLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := roundTrip(t, addr, tt.req)
+			got := rawhttp.RoundTrip(t, addr, tt.req)
 			if tt.want.Code == 200 {
 				got.Body = nil
 			}

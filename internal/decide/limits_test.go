@@ -2,7 +2,6 @@ package decide
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,51 +13,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inprocess/experiment/internal/rawhttp"
 )
-
-// rawResponse is a response read off a connection.
-type rawResponse struct {
-	Code        int
-	ContentType string
-	Body        any // decoded JSON
-}
-
-// roundTrip writes req to a new connection to addr and reads one
-// response, writing and reading at once, as a server may answer before it
-// has read the whole request.
-func roundTrip(t testing.TB, addr, req string) rawResponse {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(hangGuard))
-	go func() { _, _ = io.WriteString(c, req) }()
-	return readResponse(t, bufio.NewReader(c))
-}
-
-func readResponse(t testing.TB, br *bufio.Reader) rawResponse {
-	t.Helper()
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("reading the response: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the body: %v", err)
-	}
-	got := rawResponse{Code: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
-	if err := json.Unmarshal(body, &got.Body); err != nil {
-		t.Errorf("body %q is not JSON: %v", body, err)
-	}
-	return got
-}
-
-func jsonError(code int, msg string) rawResponse {
-	return rawResponse{Code: code, ContentType: "application/json; charset=utf-8", Body: map[string]any{"error": msg}}
-}
 
 // TestFinding11MaxInflight holds requests in a handler behind the
 // in-flight bound: past -max-inflight the next request gets 503 with a
@@ -95,10 +52,10 @@ func TestFinding11MaxInflight(t *testing.T) {
 		<-arrived
 	}
 	get := "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-	if diff := cmp.Diff(jsonError(503, "Too many requests in flight; retry shortly"), roundTrip(t, addr, fmt.Sprintf(get, "/fast"))); diff != "" {
+	if diff := cmp.Diff(rawhttp.JSONError(503, "Too many requests in flight; retry shortly"), rawhttp.RoundTrip(t, addr, fmt.Sprintf(get, "/fast"))); diff != "" {
 		t.Errorf("a third request (-want +got):\n%s", diff)
 	}
-	if got := roundTrip(t, addr, fmt.Sprintf(get, "/health")); got.Code != 200 {
+	if got := rawhttp.RoundTrip(t, addr, fmt.Sprintf(get, "/health")); got.Code != 200 {
 		t.Errorf("/health while full: %+v; want 200", got)
 	}
 	release <- struct{}{} // one of the two ends
@@ -147,12 +104,12 @@ func dialKeepAlive(t *testing.T, addr string) *keepAlive {
 	return &keepAlive{c, bufio.NewReader(c)}
 }
 
-func (k *keepAlive) get(t *testing.T, path string) rawResponse {
+func (k *keepAlive) get(t *testing.T, path string) rawhttp.Response {
 	t.Helper()
 	if _, err := fmt.Fprintf(k, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
 		t.Fatal(err)
 	}
-	return readResponse(t, k.br)
+	return rawhttp.Read(t, k.br)
 }
 
 // closed reports whether the server has closed k, waiting up to the hang
@@ -221,8 +178,8 @@ func TestFinding11MaxConns(t *testing.T) {
 				t.Fatal("the two connections were never accepted")
 			}
 		}
-		got := roundTrip(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		if diff := cmp.Diff(jsonError(503, "Too many open connections; retry shortly"), got); diff != "" {
+		got := rawhttp.RoundTrip(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if diff := cmp.Diff(rawhttp.JSONError(503, "Too many open connections; retry shortly"), got); diff != "" {
 			t.Errorf("a third connection (-want +got):\n%s", diff)
 		}
 		if n := l.rejected.Load(); n != 1 {
