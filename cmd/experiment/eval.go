@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/inprocess/experiment"
+	"github.com/inprocess/experiment/internal/wire"
 )
 
 var evalCmd = &command{
@@ -101,14 +102,22 @@ func decodeJSONValue(data []byte) (any, error) {
 	return v, nil
 }
 
-// decideResponse is the platform's decide response, with the explanations
-// when asked for.
+// decideResponse is the platform's decide response (internal/wire), with
+// the explanations when asked for.
 type decideResponse struct {
-	UserKey       string                  `json:"user_key"`
-	Environment   string                  `json:"environment"`
-	ConfigVersion int64                   `json:"config_version"`
-	Assignments   []experiment.Assignment `json:"assignments"`
-	Explanations  []explanationJSON       `json:"explanations,omitempty"`
+	wire.Decision
+	Explanations []explanationJSON `json:"explanations,omitempty"`
+}
+
+// wireAssignments converts the library's assignments to the decide
+// response's, whose payload is null rather than absent for a variant
+// without one, as the platform writes it.
+func wireAssignments(as []experiment.Assignment) []wire.Assignment {
+	out := make([]wire.Assignment, len(as))
+	for i, a := range as {
+		out[i] = wire.Assignment{ExperimentKey: a.ExperimentKey, ExperimentID: a.ExperimentID, VariantKey: a.VariantKey, VariantID: a.VariantID, Payload: a.Payload}
+	}
+	return out
 }
 
 // explanationJSON is an experiment.Explanation as -json writes it.
@@ -175,12 +184,12 @@ func runEval(c *cli, args []string) int {
 		return c.fail(err)
 	}
 	ctx := experiment.ContextFor(*user).With(m)
-	resp := decideResponse{
+	resp := decideResponse{Decision: wire.Decision{
 		UserKey:       *user,
 		Environment:   rs.Env(),
 		ConfigVersion: rs.Version(),
-		Assignments:   rs.Assignments(ctx),
-	}
+		Assignments:   wireAssignments(rs.Assignments(ctx)),
+	}}
 	if *explain {
 		resp.Explanations = explainAll(rs, ctx)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inprocess/experiment/internal/wire"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/inprocess/experiment"
@@ -115,9 +117,9 @@ func TestEvalMatchesAssignments(t *testing.T) {
 		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
-		want := decideResponse{UserKey: user, Environment: "prod", ConfigVersion: 3, Assignments: rs.Assignments(contextFor(user, map[string]any{
+		want := decideResponse{Decision: wire.Decision{UserKey: user, Environment: "prod", ConfigVersion: 3, Assignments: wireAssignments(rs.Assignments(contextFor(user, map[string]any{
 			"plan": "pro", "country": "CA", "app": map[string]any{"version": "2.0.1"},
-		}))}
+		})))}}
 		if diff := cmp.Diff(want, got, cmp.Comparer(jsonEqual)); diff != "" {
 			t.Errorf("user %q (-want +got):\n%s", user, diff)
 		}
