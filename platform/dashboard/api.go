@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inprocess/experiment/analysis/analyze"
 )
 
 // maxAPIResponse bounds what the dashboard reads of one API response. The
@@ -285,6 +287,17 @@ func (c *client) experiment(ctx context.Context, id string) (experimentRow, erro
 	var e experimentRow
 	_, err := c.call(ctx, http.MethodGet, "/experiments/"+url.PathEscape(id), nil, nil, &e)
 	return e, err
+}
+
+// results asks for the experiment's analysis of the given metrics
+// (EVENT:mean or EVENT:proportion).
+func (c *client) results(ctx context.Context, id string, metrics []string) (*analyze.Report, error) {
+	var r analyze.Report
+	_, err := c.call(ctx, http.MethodGet, "/experiments/"+url.PathEscape(id)+"/results", url.Values{"metric": metrics}, nil, &r)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 func (c *client) createExperiment(ctx context.Context, body map[string]any) (experimentRow, error) {

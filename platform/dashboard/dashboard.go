@@ -163,6 +163,10 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serveStyle(w, r)
 		return
 	}
+	if r.URL.Path == "/favicon.ico" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.WriteHeader(http.StatusNoContent) // no icon, and no 404 in the browser's console
+		return
+	}
 	h.Set("Cache-Control", "no-store")
 	if d.token == "" && !loopback(r.RemoteAddr) {
 		d.fail(w, r, session{}, http.StatusForbidden, errors.New("dashboard: no token is configured, so the dashboard answers only loopback clients; start the platform with a token to reach it from elsewhere"))

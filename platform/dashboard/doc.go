@@ -33,6 +33,11 @@
 //     publish history of the experiment's environment lists the versions
 //     with their time, and compares two of them: for each experiment, the
 //     share of DiffUsers users whose variant changes, and the transitions.
+//     Its Results section takes metrics (an event name and a kind each,
+//     as the query's event and kind, repeated) and shows the API's
+//     results of the experiment (GET /api/experiments/{id}/results) as
+//     analyze's HTML: the traffic checks, a table and two inline SVG plots
+//     per metric.
 //   - /audiences : audiences (filtered by environment) with their rules,
 //     created, edited and deleted.
 //   - /decide : the decide preview. A user key, an environment and a

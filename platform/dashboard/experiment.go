@@ -30,6 +30,7 @@ type experimentPage struct {
 	AudienceID  string
 	AudienceErr string
 	History     historyView
+	Results     resultsView
 }
 
 type detailsForm struct {
@@ -101,6 +102,7 @@ func (d *dashboard) showExperiment(w http.ResponseWriter, r *http.Request, id st
 		p.AudienceID, p.AudienceErr = f.values.Get("audienceId"), f.err
 	}
 	p.History = d.historyOf(r, e)
+	p.Results = d.resultsOf(r, e.ID)
 	d.render(w, "experiment", &p)
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+
+	"github.com/inprocess/experiment/analysis/analyze"
 )
 
 // stylePath is where the dashboard serves its one stylesheet; the pages'
@@ -36,7 +38,10 @@ func serveStyle(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(styleCSS))
 }
 
-const styleCSS = `*{box-sizing:border-box}
+// styleCSS is the dashboard's stylesheet, the results' plots included.
+var styleCSS = baseCSS + resultsCSS + analyze.PlotCSS
+
+const baseCSS = `*{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d232b;background:#f6f7f9}
 main{max-width:1160px;margin:0 auto;padding:18px 28px 48px}
 h1{font-size:21px;margin:0 0 12px}
@@ -139,4 +144,15 @@ table.alloc td,table.alloc th{border:none;padding:3px 8px 3px 0}
 .c9{background:#bab0ac;fill:#bab0ac}.cx{background:#5d6875;fill:#5d6875;color:#fff}
 svg.bar text.label.c0,svg.bar text.label.c2,svg.bar text.label.c3,svg.bar text.label.c6,svg.bar text.label.c8,svg.bar text.label.cx{fill:#fff}
 @media (max-width:760px){.split,.grid{grid-template-columns:1fr}}
+`
+
+// resultsCSS styles the results section around analyze's fragment.
+const resultsCSS = `#results .settings{color:#5d6875}
+#results .status{padding:6px 10px;border-radius:6px;margin:6px 0;background:#f6f7f9}
+#results .status.bad{background:#ffebe9;color:#82071e}
+#results .status.warn{background:#fff8c5;color:#4d2d00}
+#results h2{font-size:15px;margin:18px 0 6px}
+#results table.results td,#results table.traffic td{text-align:right}
+#results table.results td:first-child,#results table.traffic td:first-child{text-align:left}
+#results .metric-row{display:flex;gap:8px;align-items:center;margin:4px 0}
 `

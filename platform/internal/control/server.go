@@ -40,7 +40,10 @@ type server struct {
 }
 
 // New returns the control plane's handler, serving the platform's 21
-// routes at the root (/environments, /experiments, /audiences, /health).
+// routes at the root (/environments, /experiments, /audiences, /health),
+// and two of its own: POST /events, which stores the batches of
+// exposures and events the library's HTTPSink sends (events.go), and
+// GET /experiments/:id/results, the experiment's analysis (results.go).
 // It fails when opts.Store is nil. The handler is safe for concurrent use.
 func New(opts Options) (http.Handler, error) {
 	if opts.Store == nil {
@@ -71,6 +74,7 @@ type route struct {
 	method string
 	parts  []string // path segments; ":" is a parameter
 	h      func(*server, http.ResponseWriter, *request)
+	raw    bool // the handler reads the body itself
 }
 
 func r(method, pattern string, h func(*server, http.ResponseWriter, *request)) route {
@@ -80,10 +84,17 @@ func r(method, pattern string, h func(*server, http.ResponseWriter, *request)) r
 			parts[i] = ":"
 		}
 	}
-	return route{method, parts, h}
+	return route{method: method, parts: parts, h: h}
 }
 
-// routes are the platform's 21 routes.
+// rawBody marks a route whose handler reads the request body itself.
+func rawBody(rt route) route {
+	rt.raw = true
+	return rt
+}
+
+// routes are the platform's 21 routes, then this port's own: events and
+// results.
 var routes = []route{
 	r("GET", "/health", (*server).health),
 	r("POST", "/environments", (*server).createEnvironment),
@@ -106,6 +117,8 @@ var routes = []route{
 	r("GET", "/audiences/:id", (*server).getAudience),
 	r("PATCH", "/audiences/:id", (*server).updateAudience),
 	r("DELETE", "/audiences/:id", (*server).deleteAudience),
+	rawBody(r("POST", "/events", (*server).postEvents)),
+	r("GET", "/experiments/:id/results", (*server).results),
 }
 
 // match finds the route for method and the escaped path, returning its
@@ -170,12 +183,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			writeJSON(w, http.StatusUnauthorized, frameworkError(http.StatusUnauthorized, "", "a valid bearer token is required: send Authorization: Bearer TOKEN"))
 			return
 		}
-		body, berr := readBody(hr)
-		if berr != nil {
-			berr.write(w)
-			return
+		if !rt.raw {
+			body, berr := readBody(hr)
+			if berr != nil {
+				berr.write(w)
+				return
+			}
+			req.body = body
 		}
-		req.body = body
 	}
 	req.query = fastify.ParseQuery(hr.URL.RawQuery)
 	rt.h(s, w, req)

@@ -1,5 +1,5 @@
 // Package gateway is the platform's API gateway: /api/experiments,
-// /api/environments, /api/audiences and /api/decide passed to the control
+// /api/environments, /api/audiences, /api/events and /api/decide passed to the control
 // plane and the decision service with the /api prefix removed, a per-IP
 // rate limit on decide, an aggregated /health, and the dashboard on every
 // other path.
@@ -38,6 +38,7 @@ var prefixes = []struct {
 	{"/api/experiments", false},
 	{"/api/environments", false},
 	{"/api/audiences", false},
+	{"/api/events", false},
 	{"/api/decide", true},
 }
 

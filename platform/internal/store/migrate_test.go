@@ -150,7 +150,7 @@ func TestMigrateEmpty(t *testing.T) {
 			}
 			db := rawDB(t, engine, dsn)
 			checkGolden(t, "schema-"+engine+".golden", schemaDump(t, engine, db))
-			want := []migrationRow{{1, "init", false}, {2, "add_audiences", false}}
+			want := []migrationRow{{1, "init", false}, {2, "add_audiences", false}, {3, "add_events", false}}
 			if diff := cmp.Diff(want, migrationsApplied(t, db)); diff != "" {
 				t.Errorf("migrations recorded (-want +got):\n%s", diff)
 			}
@@ -167,8 +167,8 @@ func TestTakeOver(t *testing.T) {
 		applied int // platform migrations already in the database
 		want    []migrationRow
 	}{
-		{"newest platform schema", 2, []migrationRow{{1, "init", true}, {2, "add_audiences", true}}},
-		{"before audiences", 1, []migrationRow{{1, "init", true}, {2, "add_audiences", false}}},
+		{"newest platform schema", 2, []migrationRow{{1, "init", true}, {2, "add_audiences", true}, {3, "add_events", false}}},
+		{"before audiences", 1, []migrationRow{{1, "init", true}, {2, "add_audiences", false}, {3, "add_events", false}}},
 	}
 	for _, engine := range storetest.Engines {
 		for _, tt := range tests {

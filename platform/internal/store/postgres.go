@@ -56,7 +56,8 @@ func (postgres) isUnique(err error) bool {
 func (postgres) migrations() []migration { return postgresMigrations }
 
 // postgresMigrations create the platform's schema, object for object as
-// its two Prisma migrations (init, add_audiences) do.
+// its two Prisma migrations (init, add_audiences) do, then the tables of
+// event ingestion (new tables only: the platform's are left as they are).
 var postgresMigrations = []migration{
 	{
 		version: 1,
@@ -142,5 +143,12 @@ ALTER TABLE "Audience" ADD CONSTRAINT "Audience_environmentId_fkey"
 ALTER TABLE "Experiment" ADD CONSTRAINT "Experiment_audienceId_fkey"
 	FOREIGN KEY ("audienceId") REFERENCES "Audience" ("id") ON DELETE SET NULL ON UPDATE CASCADE;
 `,
+	},
+	{
+		// Not the platform's: the tables of event ingestion (see events.go).
+		version: 3,
+		name:    "add_events",
+		present: `SELECT to_regclass('event_batches') IS NOT NULL`,
+		sql:     eventsMigrationSQL,
 	},
 }

@@ -130,4 +130,11 @@ CREATE INDEX "Experiment_audienceId_idx" ON "Experiment" ("audienceId");
 CREATE UNIQUE INDEX "Audience_name_environmentId_key" ON "Audience" ("name", "environmentId");
 `,
 	},
+	{
+		// Not the platform's: the tables of event ingestion (see events.go).
+		version: 3,
+		name:    "add_events",
+		present: `SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'event_batches'`,
+		sql:     eventsMigrationSQL,
+	},
 }
