@@ -371,7 +371,3 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	enc.Encode(s)
 	b.Truncate(b.Len() - 1) // the newline Encode adds
 }
-
-// timeRFC3339Millis is how the platform writes publishedAt (JavaScript's
-// toISOString).
-const timeRFC3339Millis = "2006-01-02T15:04:05.000Z07:00"
