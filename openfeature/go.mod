@@ -11,8 +11,9 @@ require (
 )
 
 require (
+	github.com/kr/text v0.2.0 // indirect
 	github.com/twmb/murmur3 v1.1.8 // indirect
 	go.uber.org/mock v0.6.0 // indirect
-	golang.org/x/mod v0.33.0 // indirect
+	golang.org/x/mod v0.38.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

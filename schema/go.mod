@@ -1,6 +1,6 @@
 module github.com/inprocess/experiment/schema
 
-go 1.24.0
+go 1.25.0
 
 replace github.com/inprocess/experiment => ../
 
@@ -12,7 +12,8 @@ require (
 )
 
 require (
+	github.com/kr/text v0.2.0 // indirect
 	github.com/twmb/murmur3 v1.1.8 // indirect
-	golang.org/x/mod v0.33.0 // indirect
+	golang.org/x/mod v0.38.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
