@@ -37,10 +37,27 @@ type attrVal struct {
 	inMap bool
 }
 
-// inlineAttr is one attribute held inline.
+// inlineAttr is one attribute held inline; key is nameKey(name).
 type inlineAttr struct {
 	name string
+	key  uint64
 	attrVal
+}
+
+// nameKey packs the first 8 bytes of an attribute name into a word, so
+// that a condition (whose key is computed at load) compares names by one
+// word and the length, and only a longer name's rest byte by byte.
+func nameKey(name string) uint64 {
+	var k uint64
+	for i := 0; i < len(name) && i < 8; i++ {
+		k |= uint64(name[i]) << (8 * i)
+	}
+	return k
+}
+
+// is reports whether a is the attribute named name, whose key is key.
+func (a *inlineAttr) is(name string, key uint64) bool {
+	return a.key == key && len(a.name) == len(name) && (len(name) <= 8 || a.name[8:] == name[8:])
 }
 
 // valOf classifies a Go attribute value (see With for the types).
@@ -126,7 +143,7 @@ func (c Context) set(name string, v attrVal) Context {
 		}
 	}
 	if c.n < maxInline {
-		c.inline[c.n] = inlineAttr{name: name, attrVal: v}
+		c.inline[c.n] = inlineAttr{name: name, key: nameKey(name), attrVal: v}
 		c.n++
 		return c
 	}
@@ -157,7 +174,7 @@ func (c *Context) mirror() {
 			return
 		}
 		a.inMap = true
-		c.inline[n] = inlineAttr{name: k, attrVal: a}
+		c.inline[n] = inlineAttr{name: k, key: nameKey(k), attrVal: a}
 		n++
 	}
 	c.n, c.mirrored = n, true
@@ -184,11 +201,11 @@ func (c Context) withMore(attrs map[string]any) Context {
 	return c
 }
 
-// value returns the attribute conditions see under name: inline first,
-// then in the map (arrays: see attr).
-func (c *Context) value(name string, arrays bool) (attrVal, bool) {
+// value returns the attribute conditions see under name (whose nameKey is
+// key): inline first, then in the map (arrays: see attr).
+func (c *Context) value(name string, key uint64, arrays bool) (attrVal, bool) {
 	for i := range c.n {
-		if a := &c.inline[i]; a.name == name {
+		if a := &c.inline[i]; a.is(name, key) {
 			return a.attrVal, true
 		}
 	}
@@ -231,4 +248,22 @@ func (c *Context) lookupAny(name string, arrays bool) (any, bool) {
 		}
 	}
 	return c.attr(name, arrays)
+}
+
+// same is a == b, byte by byte up to 16 bytes: attribute names and the
+// strings of an in list are short, and for them this costs less than the
+// runtime's general comparison, which is a call.
+func same(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) > 16 {
+		return a == b
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -80,7 +80,7 @@ func (v *value) equal(a *attrVal) bool {
 
 // match evaluates the condition for c.
 func (d *cond) match(c *Context) bool {
-	a, ok := c.value(d.attr, d.platform)
+	a, ok := c.value(d.attr, d.key, d.platform)
 	if d.val.kind == kUndefined {
 		return d.matchUndefined(ok)
 	}
@@ -156,7 +156,7 @@ func (o op) holds(c int) bool {
 func (v *value) inList(a *attrVal) bool {
 	if a.k == kString && v.strs != nil {
 		for _, x := range v.strs {
-			if x == a.s {
+			if same(x, a.s) {
 				return true
 			}
 		}
