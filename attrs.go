@@ -115,46 +115,52 @@ func (a *attrVal) boxed() any {
 // the fast way to build a Context per request: see Example_perRequest. c
 // itself is unchanged.
 func (c Context) WithString(name, v string) Context {
-	return c.set(name, attrVal{k: kString, s: v})
+	c.set(name, attrVal{k: kString, s: v})
+	return c
 }
 
 // WithBool is WithString for a boolean attribute.
 func (c Context) WithBool(name string, v bool) Context {
-	return c.set(name, attrVal{k: kBool, b: v})
+	c.set(name, attrVal{k: kBool, b: v})
+	return c
 }
 
 // WithInt is WithString for an integer attribute; conditions compare it
 // exactly, as they do any Go integer given to With.
 func (c Context) WithInt(name string, v int64) Context {
-	return c.set(name, attrVal{k: kNumber, isInt: true, x: uint64(v)})
+	c.set(name, attrVal{k: kNumber, isInt: true, x: uint64(v)})
+	return c
 }
 
 // WithFloat is WithString for a floating-point attribute.
 func (c Context) WithFloat(name string, v float64) Context {
-	return c.set(name, attrVal{k: kNumber, x: math.Float64bits(v)})
+	c.set(name, attrVal{k: kNumber, x: math.Float64bits(v)})
+	return c
 }
 
-// set holds name = v inline, replacing an inline entry of that name.
-func (c Context) set(name string, v attrVal) Context {
+// set holds name = v inline, replacing an inline entry of that name. It
+// works in place, so that a setter copies the Context only as its
+// signature does.
+func (c *Context) set(name string, v attrVal) {
+	key := nameKey(name)
 	for i := range c.n {
-		if c.inline[i].name == name {
-			c.inline[i].attrVal = v
-			return c
+		if a := &c.inline[i]; a.is(name, key) {
+			a.attrVal = v
+			return
 		}
 	}
 	if c.n < maxInline {
-		c.inline[c.n] = inlineAttr{name: name, key: nameKey(name), attrVal: v}
+		c.inline[c.n] = inlineAttr{name: name, key: key, attrVal: v}
 		c.n++
-		return c
+		return
 	}
-	return c.spill(name, v)
+	c.spill(name, v)
 }
 
 // spill puts name = v in a new map, when the inline entries are full.
-func (c Context) spill(name string, v attrVal) Context {
+func (c *Context) spill(name string, v attrVal) {
 	c.attrs = merge(c.attrs, map[string]any{name: v.boxed()})
 	c.mirrored = false
-	return c
 }
 
 // mirror copies c.attrs inline when it has at most maxInline entries and
