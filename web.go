@@ -49,7 +49,10 @@ type Exposure struct {
 // fn runs synchronously in the evaluating goroutine, possibly from many at
 // once: keep it quick and safe for concurrent use (hand off to a channel or
 // a logger). Exposure.Context carries the request's context.Context, for
-// tracing. Without WithExposures evaluation costs what it did.
+// tracing. Without WithExposures evaluation costs what it did. Outside
+// Middleware each reported exposure copies the user id for the hook (one
+// small allocation), so that no evaluation keeps a pointer into the
+// caller's Context; through Middleware it allocates nothing.
 //
 // With Watch, pass it in WatchOptions.Parse so every reloaded config keeps
 // it.
