@@ -200,6 +200,13 @@ func TestAllocs(t *testing.T) {
 	attrs := map[string]any{"country": "US"}
 	fns := map[string]func(){"red": func() {}, "fallback": func() {}}
 	dst := make([]Assignment, 0, 100)
+	th := tr.Lookup("targeted")
+	tl, err := Watch(t.Context(), SourceFunc(func(context.Context) ([]byte, error) { return []byte(targetedConfig), nil }),
+		&WatchOptions{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
 	tests := []struct {
 		name string
 		max  float64
@@ -220,6 +227,26 @@ func TestAllocs(t *testing.T) {
 		{"AppendAssignments with room", 0, func() { sink.a = r.AppendAssignments(dst[:0], c) }},
 		{"Assignments", 1, func() { sink.a = r.Assignments(c) }},
 		{"Assignments of 150", 1, func() { sink.a = mustParseCached(t, 150).Assignments(c) }},
+		{"request: ContextFor + WithString x2 + Feature targeted", 0, func() {
+			in := &requestInputs[1]
+			sink.s = tr.Feature("targeted", ContextFor(in.id).WithString("country", in.country).WithString("plan", in.plan))
+		}},
+		{"request: ContextFor + With(map literal) + Feature targeted", 2, func() {
+			in := &requestInputs[0]
+			sink.s = tr.Feature("targeted", ContextFor(in.id).With(map[string]any{"country": in.country, "plan": in.plan}))
+		}},
+		{"request: With(map literal) + AppendAssignments", 2, func() {
+			in := &requestInputs[0]
+			sink.a = r.AppendAssignments(dst[:0], ContextFor(in.id).With(map[string]any{"country": in.country, "plan": in.plan}))
+		}},
+		{"request: setters + Handle", 0, func() {
+			in := &requestInputs[0]
+			sink.b = th.VariantFor(ContextFor(in.id).WithString("country", in.country).WithString("plan", in.plan))
+		}},
+		{"request: setters + Live", 0, func() {
+			in := &requestInputs[0]
+			sink.b = tl.VariantFor("targeted", ContextFor(in.id).WithString("country", in.country).WithString("plan", in.plan))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,5 +409,45 @@ func BenchmarkHandleVariantFor(b *testing.B) {
 	c := ContextFor("user-12345678")
 	for b.Loop() {
 		sink.b = h.VariantFor(c)
+	}
+}
+
+// requestInputs are attribute values not known at compile time, for the
+// per-request benchmarks: the compiler cannot fold them into constants.
+var requestInputs = []struct{ id, country, plan string }{
+	{"user-12345678", "FR", "pro"},
+	{"user-23456789", "US", "pro"},
+}
+
+// BenchmarkRequestSetters is one request the fast way: ContextFor, two
+// typed attributes from values not known at compile time, one targeted
+// evaluation.
+func BenchmarkRequestSetters(b *testing.B) {
+	r, err := Parse([]byte(targetedConfig))
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		in := &requestInputs[i&1]
+		i++
+		c := ContextFor(in.id).WithString("country", in.country).WithString("plan", in.plan)
+		sink.s = r.Feature("targeted", c)
+	}
+}
+
+// BenchmarkRequestMap is BenchmarkRequestSetters with the attributes in a
+// map literal given to With.
+func BenchmarkRequestMap(b *testing.B) {
+	r, err := Parse([]byte(targetedConfig))
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		in := &requestInputs[i&1]
+		i++
+		c := ContextFor(in.id).With(map[string]any{"country": in.country, "plan": in.plan})
+		sink.s = r.Feature("targeted", c)
 	}
 }

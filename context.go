@@ -16,9 +16,15 @@ type Context struct {
 	attrs  map[string]any
 	req    *request // set by Middleware: the request's pinned ruleset, QA overrides, exposures seen
 	prefix murmur   // MurmurHash3 of "userID:", when hashed (see hash.go)
+	at     int64    // Unix nanoseconds
 	hashed bool
-	hasAt  bool  // At was given: schedules are read at at (see schedule.go)
-	at     int64 // Unix nanoseconds
+	hasAt  bool // At was given: schedules are read at at (see schedule.go)
+	// Attributes held inline (attrs.go): n entries of inline, set by the
+	// typed setters or mirrored from attrs; mirrored: every entry of
+	// attrs is inline.
+	n        uint8
+	mirrored bool
+	inline   [maxInline]inlineAttr
 }
 
 // ContextFor returns the Context for the user with the given id, without
@@ -30,12 +36,19 @@ func ContextFor(userID string) Context {
 }
 
 // With returns a copy of c with attrs added to its targeting attributes; a
-// key in attrs replaces the same key already in c. c itself is unchanged.
+// key in attrs replaces the same key already in c (from With or a typed
+// setter such as WithString). c itself is unchanged.
 //
-// The first With on a Context keeps attrs as it is, without copying, so
-// building a Context allocates nothing: do not modify attrs while the
-// Context is in use. A later With merges both maps into a new one. A nil or
-// empty attrs returns c unchanged.
+// The first With on a Context keeps attrs as it is, without copying the
+// map, so building a Context allocates nothing beyond the map itself: do
+// not modify attrs while the Context is in use. When attrs has at most four
+// entries, none a list or a map, their values are also copied into the
+// Context, where conditions read them without a map lookup. The
+// evaluation methods do not keep c or attrs, so a map literal built per
+// request can stay on the caller's stack: its only allocations are the
+// boxes of values not known at compile time (one per such string or
+// number). The typed setters avoid even those. A later With merges both
+// maps into a new one. A nil or empty attrs returns c unchanged.
 //
 // Attribute values are strings, booleans, nil (JSON null), numbers of any Go
 // numeric type or json.Number (compared by value), and nested
@@ -45,12 +58,12 @@ func (c Context) With(attrs map[string]any) Context {
 	if len(attrs) == 0 {
 		return c
 	}
-	if len(c.attrs) == 0 {
+	if len(c.attrs) == 0 && c.n == 0 {
 		c.attrs = attrs
+		c.mirror()
 		return c
 	}
-	c.attrs = merge(c.attrs, attrs)
-	return c
+	return c.withMore(attrs)
 }
 
 // merge returns a new map with a's entries, then b's. It is out of line so
@@ -78,15 +91,18 @@ func (c Context) UserID() string { return c.userID }
 // Attr returns the attribute that targeting rules see under name: the exact
 // key first; failing that, name is split on '.' and walked through nested
 // maps (map[string]any or map[string]string). It reports whether the
-// attribute is present; a present attribute may be nil (JSON null).
+// attribute is present; a present attribute may be nil (JSON null). A value
+// from a typed setter comes back as a string, bool, int64 or float64 (a
+// non-empty string or a number is boxed, which allocates); one from With
+// comes back as given, without allocating.
 func (c Context) Attr(name string) (any, bool) {
-	return c.attr(name, false)
+	return c.lookupAny(name, false)
 }
 
 // attr is Attr; with arrays, the dotted walk also goes into []any by index
 // or "length", as the platform's lookup does on JSON arrays (snapshots
 // only: doc.go's "Targeting attributes" walks maps).
-func (c Context) attr(name string, arrays bool) (any, bool) {
+func (c *Context) attr(name string, arrays bool) (any, bool) {
 	if c.attrs == nil {
 		return nil, false
 	}

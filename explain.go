@@ -170,7 +170,7 @@ func (rs rules) explain(c *Context) (int, string) {
 
 // describe says why a condition is false for c.
 func (d *cond) describe(c *Context) string {
-	attr, ok := c.attr(d.attr, d.platform)
+	attr, ok := c.lookupAny(d.attr, d.platform)
 	have := "missing"
 	if ok {
 		b, err := json.Marshal(attr)

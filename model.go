@@ -106,6 +106,7 @@ type value struct {
 // cond is one compiled condition.
 type cond struct {
 	attr     string
+	key      uint64 // nameKey(attr), for the Context's inline attributes
 	op       op
 	val      value
 	re       *regexp.Regexp // opMatches

@@ -65,6 +65,7 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 			}
 			for j, c := range cn.Content {
 				if d, ok := condition(c, indexPath(fp, j)); ok {
+					d.key = nameKey(d.attr)
 					conds = append(conds, d)
 				}
 			}

@@ -146,7 +146,7 @@ func TestStickyQAOverride(t *testing.T) {
 	store := &countingStore{}
 	r := mustParse(t, stickyConfig, WithSticky(store))
 	c := ContextFor(userIn(t, "e", 100))
-	c.req = &request{rules: r, forced: map[string]string{"e": "treatment"}}
+	c.req = &request{rules: r, forced: map[string]string{"e": "treatment"}, seen: &seen{}}
 	if got, _ := r.StickyFeature(context.Background(), "e", c); got != "treatment" {
 		t.Errorf("StickyFeature with a QA override = %q; want treatment", got)
 	}

@@ -58,34 +58,21 @@ func attrKind(v any) (k kind, s string, n number, b bool) {
 	return kOther, "", number{}, false
 }
 
-// attrString returns a string attribute, of type string or a named string type.
-func attrString(v any) (string, bool) {
-	if s, ok := v.(string); ok {
-		return s, true
-	}
-	k, s, _, _ := attrKind(v)
-	return s, k == kString
-}
-
-// equal is the "Targeting attributes" section's eq: same type, numbers by value, lists and maps never.
-func (v *value) equal(attr any) bool {
-	k, s, n, b := attrKind(attr)
-	return v.equalKind(k, s, n, b)
-}
-
-func (v *value) equalKind(k kind, s string, n number, b bool) bool {
-	if k != v.kind {
+// equal is the "Targeting attributes" section's eq: same type, numbers by
+// value, lists and maps never.
+func (v *value) equal(a *attrVal) bool {
+	if a.k != v.kind {
 		return false
 	}
-	switch k {
+	switch a.k {
 	case kNull:
 		return true
 	case kBool:
-		return b == v.b
+		return a.b == v.b
 	case kString:
-		return s == v.s
+		return a.s == v.s
 	case kNumber:
-		c, ok := n.cmp(v.n)
+		c, ok := a.num().cmp(v.n)
 		return ok && c == 0
 	}
 	return false
@@ -93,55 +80,47 @@ func (v *value) equalKind(k kind, s string, n number, b bool) bool {
 
 // match evaluates the condition for c.
 func (d *cond) match(c *Context) bool {
-	attr, ok := c.attr(d.attr, d.platform)
+	a, ok := c.value(d.attr, d.key, d.platform)
 	if d.val.kind == kUndefined {
 		return d.matchUndefined(ok)
 	}
 	switch d.op {
 	case opNeq:
-		return !ok || !d.val.equal(attr)
+		return !ok || !d.val.equal(&a)
 	case opNotIn:
 		if !d.val.isList {
 			return false
 		}
-		return !ok || !d.val.inList(attr)
+		return !ok || !d.val.inList(&a)
 	}
 	if !ok || d.never {
 		return false
 	}
 	switch d.op {
 	case opEq:
-		if s, ok := attr.(string); ok && d.val.kind == kString {
-			return s == d.val.s
-		}
-		return d.val.equal(attr)
+		return d.val.equal(&a)
 	case opIn:
-		return d.val.isList && d.val.inList(attr)
+		return d.val.isList && d.val.inList(&a)
 	case opContains:
-		s, isStr := attrString(attr)
-		return isStr && d.val.kind == kString && strings.Contains(s, d.val.s)
+		return a.k == kString && d.val.kind == kString && strings.Contains(a.s, d.val.s)
 	case opGt, opLt, opGte, opLte:
-		k, _, n, _ := attrKind(attr)
-		if k != kNumber || d.val.kind != kNumber {
+		if a.k != kNumber || d.val.kind != kNumber {
 			return false
 		}
-		c, ok := n.cmp(d.val.n)
+		c, ok := a.num().cmp(d.val.n)
 		return ok && d.op.holds(c)
 	case opMatches:
-		s, isStr := attrString(attr)
-		return isStr && d.re.MatchString(s)
+		return a.k == kString && d.re.MatchString(c.regexpInput(d.attr, d.platform, &a))
 	case opSemverEq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
-		s, isStr := attrString(attr)
-		if !isStr {
+		if a.k != kString {
 			return false
 		}
-		c, ok := compareVersion(s, d.ver)
+		c, ok := compareVersion(a.s, d.ver)
 		return ok && d.op.holds(c)
 	}
 	return false
 }
 
-// inList reports whether attr equals an element of v's list.
 // matchUndefined matches a snapshot condition whose value is JavaScript's
 // undefined, which equals only a missing attribute; the platform's
 // `path in obj` finds the names every object inherits. ok is whether the
@@ -173,18 +152,18 @@ func (o op) holds(c int) bool {
 	return c == 0 // opSemverEq
 }
 
-func (v *value) inList(attr any) bool {
-	if s, ok := attr.(string); ok && v.strs != nil {
+// inList reports whether a equals an element of v's list.
+func (v *value) inList(a *attrVal) bool {
+	if a.k == kString && v.strs != nil {
 		for _, x := range v.strs {
-			if x == s {
+			if same(x, a.s) {
 				return true
 			}
 		}
 		return false
 	}
-	k, s, n, b := attrKind(attr)
 	for i := range v.list {
-		if v.list[i].equalKind(k, s, n, b) {
+		if v.list[i].equal(a) {
 			return true
 		}
 	}

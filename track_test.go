@@ -45,18 +45,22 @@ func TestTrackerAllocs(t *testing.T) {
 	noFunc, toSink := NewTracker(nil), NewTracker(sink.Event)
 	tests := []struct {
 		name string
+		want float64
 		fn   func()
 	}{
-		{"nil Tracker", func() { nilTracker.Track("u", "e") }},
-		{"nil Tracker with a value", func() { nilTracker.TrackValue("u", "e", 1) }},
-		{"Tracker without a function", func() { noFunc.Track("u", "e") }},
-		{"Tracker to JSONLines", func() { toSink.TrackValue("user-1", "purchase", 9.99) }},
-		{"exposure to JSONLines", func() { rs.Feature("checkout", c) }},
+		{"nil Tracker", 0, func() { nilTracker.Track("u", "e") }},
+		{"nil Tracker with a value", 0, func() { nilTracker.TrackValue("u", "e", 1) }},
+		{"Tracker without a function", 0, func() { noFunc.Track("u", "e") }},
+		{"Tracker to JSONLines", 0, func() { toSink.TrackValue("user-1", "purchase", 9.99) }},
+		// Outside Middleware the exposure copies the user id (see
+		// WithExposures): the one allocation that keeps every Context
+		// off the heap.
+		{"exposure to JSONLines", 1, func() { rs.Feature("checkout", c) }},
 	}
 	for _, tt := range tests {
 		tt.fn() // warm the sink's buffer
-		if n := testing.AllocsPerRun(1000, tt.fn); n != 0 {
-			t.Errorf("%s: %v allocations", tt.name, n)
+		if n := testing.AllocsPerRun(1000, tt.fn); n != tt.want {
+			t.Errorf("%s: %v allocations, want %v", tt.name, n, tt.want)
 		}
 	}
 	if s := sink.Stats(); s.Written == 0 || s.Refused != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -48,7 +49,10 @@ type Exposure struct {
 // fn runs synchronously in the evaluating goroutine, possibly from many at
 // once: keep it quick and safe for concurrent use (hand off to a channel or
 // a logger). Exposure.Context carries the request's context.Context, for
-// tracing. Without WithExposures evaluation costs what it did.
+// tracing. Without WithExposures evaluation costs what it did. Outside
+// Middleware each reported exposure copies the user id for the hook (one
+// small allocation), so that no evaluation keeps a pointer into the
+// caller's Context; through Middleware it allocates nothing.
 //
 // With Watch, pass it in WatchOptions.Parse so every reloaded config keeps
 // it.
@@ -58,19 +62,26 @@ func WithExposures(fn func(Exposure)) Option {
 
 // expose reports an assignment, once per request through Middleware; via
 // is the experiment that required e, or "" (see Exposure.RequiredBy).
+//
+// It hands the hook nothing that is part of the Context itself (the user
+// id outside Middleware is copied), only what the Context points to, so
+// that the evaluation methods do not make the caller's Context, or the
+// attribute map in it, escape to the heap (go build -gcflags=-m).
 func (r *Ruleset) expose(e *experiment, v int, c *Context, via string) {
-	if c.req != nil && !c.req.first(e, v) {
+	if c.req != nil && !c.req.seen.first(e, v) {
 		return
 	}
-	forced, ctx := false, context.Background()
+	forced, ctx, user := false, context.Background(), ""
 	if c.req != nil {
 		_, forced = c.req.forced[e.key]
-		ctx = c.req.ctx
+		ctx, user = c.req.ctx, c.req.userID
+	} else {
+		user = strings.Clone(c.userID)
 	}
 	r.exposed(Exposure{
 		Experiment: e.key, ExperimentID: e.id,
 		Variant: e.variants[v].key, VariantID: e.variants[v].id,
-		UserID: c.userID, Version: r.version, Env: r.env,
+		UserID: user, Version: r.version, Env: r.env,
 		Forced: forced, Time: r.clockTime(c), Context: ctx, RequiredBy: via,
 	})
 }
@@ -80,9 +91,16 @@ type request struct {
 	rules  *Ruleset
 	forced map[string]string // experiment key -> variant key, from a QA token
 	ctx    context.Context   // the request's, for Exposure.Context; never nil
+	userID string            // the Context's, for Exposure.UserID
+	seen   *seen             // exposures reported so far; never nil
+}
 
-	mu   sync.Mutex
-	seen map[exposed]struct{}
+// seen is the set of a request's exposures. It is a separate object so
+// that locking it (which escape analysis sees as leaking the lock's
+// owner) does not leak the Context that points to the request.
+type seen struct {
+	mu  sync.Mutex
+	set map[exposed]struct{}
 }
 
 type exposed struct {
@@ -92,18 +110,18 @@ type exposed struct {
 
 // first reports whether this is the request's first exposure of e's
 // variant v.
-func (s *request) first(e *experiment, v int) bool {
+func (s *seen) first(e *experiment, v int) bool {
 	k := exposed{e, v}
-	s.mu.Lock() // unlocked without defer, so that s does not escape
-	_, seen := s.seen[k]
-	if !seen {
-		if s.seen == nil {
-			s.seen = map[exposed]struct{}{}
+	s.mu.Lock()
+	_, found := s.set[k]
+	if !found {
+		if s.set == nil {
+			s.set = map[exposed]struct{}{}
 		}
-		s.seen[k] = struct{}{}
+		s.set[k] = struct{}{}
 	}
 	s.mu.Unlock()
-	return !seen
+	return !found
 }
 
 // Rules yields the ruleset to evaluate against now. A *Ruleset yields
@@ -150,7 +168,7 @@ func Middleware(rules Rules, opts MiddlewareOptions) func(http.Handler) http.Han
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			st := &request{rules: rules.Ruleset(), ctx: r.Context()}
+			st := &request{rules: rules.Ruleset(), ctx: r.Context(), seen: &seen{}}
 			if opts.QA != nil {
 				var done bool
 				if st.forced, done = opts.QA.apply(w, r); done {
@@ -158,7 +176,7 @@ func Middleware(rules Rules, opts MiddlewareOptions) func(http.Handler) http.Han
 				}
 			}
 			c := opts.User(r)
-			c.req = st
+			c.req, st.userID = st, c.userID
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, c)))
 		})
 	}

@@ -1,0 +1,275 @@
+package experiment
+
+import (
+	"math"
+	"strings"
+)
+
+// This file holds the attributes a Context carries inline, so that
+// building a Context per request allocates nothing and a condition reads
+// its attribute without hashing a name or switching on a Go type:
+//
+//   - the typed setters (WithString, WithBool, WithInt, WithFloat) write
+//     into a small array inside the Context;
+//   - the first With copies a small map of plain values into the same
+//     array (a mirror: the map stays the source for Attr), so a Context
+//     built the usual way is read the same fast way.
+//
+// A condition finds its attribute by comparing names over at most
+// maxInline entries before it looks in the map, if any. BENCHMARKS.md has
+// the figures.
+
+// maxInline is how many attributes a Context holds inline; more go to a
+// map, which allocates.
+const maxInline = 4
+
+// attrVal is an attribute value as conditions compare it: its kind and,
+// by kind, the string s, the number in x (an int64 when isInt, else the
+// bits of a float64) or the boolean b. inMap says the value is also
+// Context.attrs' under the same name (a mirrored entry, or one read from
+// the map); a typed setter's is not.
+type attrVal struct {
+	s     string
+	x     uint64
+	k     kind
+	isInt bool
+	b     bool
+	inMap bool
+}
+
+// inlineAttr is one attribute held inline; key is nameKey(name).
+type inlineAttr struct {
+	name string
+	key  uint64
+	attrVal
+}
+
+// nameKey packs the first 8 bytes of an attribute name into a word, so
+// that a condition (whose key is computed at load) compares names by one
+// word and the length, and only a longer name's rest byte by byte.
+func nameKey(name string) uint64 {
+	var k uint64
+	for i := 0; i < len(name) && i < 8; i++ {
+		k |= uint64(name[i]) << (8 * i)
+	}
+	return k
+}
+
+// is reports whether a is the attribute named name, whose key is key.
+func (a *inlineAttr) is(name string, key uint64) bool {
+	return a.key == key && len(a.name) == len(name) && (len(name) <= 8 || a.name[8:] == name[8:])
+}
+
+// valOf classifies a Go attribute value (see With for the types).
+func valOf(v any) attrVal {
+	if s, ok := v.(string); ok {
+		return attrVal{k: kString, s: s}
+	}
+	k, s, n, b := attrKind(v)
+	a := attrVal{k: k, s: s, b: b}
+	if k == kNumber {
+		a.setNum(n)
+	}
+	return a
+}
+
+func (a *attrVal) setNum(n number) {
+	a.isInt = n.isInt
+	if n.isInt {
+		a.x = uint64(n.i)
+	} else {
+		a.x = math.Float64bits(n.f)
+	}
+}
+
+// num is a kNumber value as a number.
+func (a *attrVal) num() number {
+	if a.isInt {
+		return intNum(int64(a.x))
+	}
+	return floatNum(math.Float64frombits(a.x))
+}
+
+// boxed is the value as Attr returns it: a string, bool, int64, float64
+// or nil.
+func (a *attrVal) boxed() any {
+	switch a.k {
+	case kString:
+		return a.s
+	case kBool:
+		return a.b
+	case kNumber:
+		if a.isInt {
+			return int64(a.x)
+		}
+		return math.Float64frombits(a.x)
+	}
+	return nil
+}
+
+// WithString returns a copy of c with the string attribute name set to v,
+// replacing any earlier value of name (from With or a setter). Up to four
+// attributes set this way (or by WithBool, WithInt, WithFloat) are held
+// inside the Context and cost no allocation, whether v is known at compile
+// time or not; a fifth and later ones go to a map, which allocates. This is
+// the fast way to build a Context per request: see Example_perRequest. c
+// itself is unchanged.
+func (c Context) WithString(name, v string) Context {
+	c.set(name, attrVal{k: kString, s: v})
+	return c
+}
+
+// WithBool is WithString for a boolean attribute.
+func (c Context) WithBool(name string, v bool) Context {
+	c.set(name, attrVal{k: kBool, b: v})
+	return c
+}
+
+// WithInt is WithString for an integer attribute; conditions compare it
+// exactly, as they do any Go integer given to With.
+func (c Context) WithInt(name string, v int64) Context {
+	c.set(name, attrVal{k: kNumber, isInt: true, x: uint64(v)})
+	return c
+}
+
+// WithFloat is WithString for a floating-point attribute.
+func (c Context) WithFloat(name string, v float64) Context {
+	c.set(name, attrVal{k: kNumber, x: math.Float64bits(v)})
+	return c
+}
+
+// set holds name = v inline, replacing an inline entry of that name. It
+// works in place, so that a setter copies the Context only as its
+// signature does.
+func (c *Context) set(name string, v attrVal) {
+	key := nameKey(name)
+	for i := range c.n {
+		if a := &c.inline[i]; a.is(name, key) {
+			a.attrVal = v
+			return
+		}
+	}
+	if c.n < maxInline {
+		c.inline[c.n] = inlineAttr{name: name, key: key, attrVal: v}
+		c.n++
+		return
+	}
+	c.spill(name, v)
+}
+
+// spill puts name = v in a new map, when the inline entries are full.
+func (c *Context) spill(name string, v attrVal) {
+	c.attrs = merge(c.attrs, map[string]any{name: v.boxed()})
+	c.mirrored = false
+}
+
+// mirror copies c.attrs inline when it has at most maxInline entries and
+// none is a list, a map or another type no condition reads (kOther); c
+// has no inline entries yet. A mirrored map needs no lookup at all: a
+// name not inline is missing from it too (a dotted name can only be
+// walked through a nested map, and there is none).
+func (c *Context) mirror() {
+	if len(c.attrs) > maxInline {
+		return
+	}
+	var n uint8
+	for k, v := range c.attrs {
+		a := valOf(v)
+		if a.k == kOther {
+			clear(c.inline[:n])
+			return
+		}
+		a.inMap = true
+		c.inline[n] = inlineAttr{name: k, key: nameKey(k), attrVal: a}
+		n++
+	}
+	c.n, c.mirrored = n, true
+}
+
+// withMore is With on a Context that already has attributes: the inline
+// entries attrs replaces are dropped, and attrs is merged into the map.
+func (c Context) withMore(attrs map[string]any) Context {
+	var j uint8
+	for i := range c.n {
+		if _, ok := attrs[c.inline[i].name]; !ok {
+			c.inline[j] = c.inline[i]
+			j++
+		}
+	}
+	clear(c.inline[j:c.n])
+	c.n = j
+	if len(c.attrs) == 0 {
+		c.attrs = attrs
+	} else {
+		c.attrs = merge(c.attrs, attrs)
+	}
+	c.mirrored = false
+	return c
+}
+
+// value returns the attribute conditions see under name (whose nameKey is
+// key): inline first, then in the map (arrays: see attr).
+func (c *Context) value(name string, key uint64, arrays bool) (attrVal, bool) {
+	for i := range c.n {
+		if a := &c.inline[i]; a.is(name, key) {
+			return a.attrVal, true
+		}
+	}
+	if c.mirrored || c.attrs == nil {
+		return attrVal{}, false
+	}
+	v, ok := c.attr(name, arrays)
+	if !ok {
+		return attrVal{}, false
+	}
+	a := valOf(v)
+	a.inMap = true
+	return a, true
+}
+
+// regexpInput is the string attribute a (found under name) as a matches
+// condition hands it to regexp. regexp keeps its input in a pooled
+// machine during the match, which escape analysis reads as the input
+// escaping: a string held inline would make every Context, and the map in
+// it, escape. So a value from the map is read from the map again (its
+// strings are on the heap already) and a typed setter's is copied, which
+// allocates.
+func (c *Context) regexpInput(name string, arrays bool, a *attrVal) string {
+	if !a.inMap {
+		return strings.Clone(a.s)
+	}
+	v, _ := c.attr(name, arrays)
+	return valOf(v).s
+}
+
+// lookupAny is value as a Go value, for Attr and Explain: a mirrored entry
+// is the map's own value, one from a setter is boxed (which may allocate).
+func (c *Context) lookupAny(name string, arrays bool) (any, bool) {
+	for i := range c.n {
+		if a := &c.inline[i]; a.name == name {
+			if a.inMap {
+				return c.attrs[name], true
+			}
+			return a.boxed(), true
+		}
+	}
+	return c.attr(name, arrays)
+}
+
+// same is a == b, byte by byte up to 16 bytes: attribute names and the
+// strings of an in list are short, and for them this costs less than the
+// runtime's general comparison, which is a call.
+func same(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) > 16 {
+		return a == b
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

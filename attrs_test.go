@@ -1,0 +1,144 @@
+package experiment
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// attrsConfig targets on each kind of attribute a typed setter can hold.
+const attrsConfig = `
+experiments:
+  str: {targeting: [{conditions: [{attribute: country, operator: in, value: [US, CA]}]}], variants: {on: 100%}}
+  neq: {targeting: [{conditions: [{attribute: country, operator: neq, value: US}]}], variants: {on: 100%}}
+  boolean: {targeting: [{conditions: [{attribute: beta, operator: eq, value: true}]}], variants: {on: 100%}}
+  int: {targeting: [{conditions: [{attribute: age, operator: gte, value: 18}]}], variants: {on: 100%}}
+  float: {targeting: [{conditions: [{attribute: score, operator: gt, value: 0.5}]}], variants: {on: 100%}}
+  regexp: {targeting: [{conditions: [{attribute: email, operator: matches, value: "@example\\.com$"}]}], variants: {on: 100%}}
+  semver: {targeting: [{conditions: [{attribute: version, operator: semverGte, value: 2.1.0}]}], variants: {on: 100%}}
+  nested: {targeting: [{conditions: [{attribute: user.plan, operator: eq, value: pro}]}], variants: {on: 100%}}
+`
+
+var attrsExperiments = []string{"str", "neq", "boolean", "int", "float", "regexp", "semver", "nested"}
+
+// on lists the experiments of attrsConfig the user in c is in.
+func on(r *Ruleset, c Context) []string {
+	var got []string
+	for _, name := range attrsExperiments {
+		if r.VariantFor(name, c) {
+			got = append(got, name)
+		}
+	}
+	return got
+}
+
+// TestTypedSetters checks that the typed setters target exactly as the same
+// values given to With do, and how setters and With replace each other.
+func TestTypedSetters(t *testing.T) {
+	r := mustParse(t, attrsConfig)
+	base := ContextFor("u1")
+	tests := []struct {
+		name    string
+		setters Context
+		with    map[string]any // the same attributes through With
+		want    []string
+	}{
+		{"none", base, nil, []string{"neq"}},
+		{"string in", base.WithString("country", "CA"), map[string]any{"country": "CA"}, []string{"str", "neq"}},
+		{"string neq", base.WithString("country", "US"), map[string]any{"country": "US"}, []string{"str"}},
+		{"bool", base.WithBool("beta", true), map[string]any{"beta": true}, []string{"neq", "boolean"}},
+		{"bool false", base.WithBool("beta", false), map[string]any{"beta": false}, []string{"neq"}},
+		{"int", base.WithInt("age", 18), map[string]any{"age": 18}, []string{"neq", "int"}},
+		{"int below", base.WithInt("age", 17), map[string]any{"age": int64(17)}, []string{"neq"}},
+		{"float", base.WithFloat("score", 0.75), map[string]any{"score": 0.75}, []string{"neq", "float"}},
+		{"regexp", base.WithString("email", "a@example.com"), map[string]any{"email": "a@example.com"}, []string{"neq", "regexp"}},
+		{"semver", base.WithString("version", "2.3.0"), map[string]any{"version": "2.3.0"}, []string{"neq", "semver"}},
+		{"int is not a string", base.WithInt("country", 1), map[string]any{"country": 1}, []string{"neq"}},
+		{"exact dotted name", base.WithString("user.plan", "pro"), map[string]any{"user.plan": "pro"}, []string{"neq", "nested"}},
+		{"later setter wins", base.WithString("country", "FR").WithString("country", "US"), map[string]any{"country": "US"}, []string{"str"}},
+		{"five setters spill to a map",
+			base.WithString("a", "1").WithString("b", "2").WithString("c", "3").WithString("d", "4").WithString("country", "US").WithBool("beta", true),
+			map[string]any{"a": "1", "b": "2", "c": "3", "d": "4", "country": "US", "beta": true}, []string{"str", "boolean"}},
+		{"With replaces a setter", base.WithString("country", "FR").With(map[string]any{"country": "US"}), map[string]any{"country": "US"}, []string{"str"}},
+		{"setter replaces With", base.With(map[string]any{"country": "FR", "beta": true}).WithString("country", "US"),
+			map[string]any{"country": "US", "beta": true}, []string{"str", "boolean"}},
+		{"setter after a nested map", base.With(map[string]any{"user": map[string]any{"plan": "pro"}}).WithString("country", "CA"),
+			map[string]any{"user": map[string]any{"plan": "pro"}, "country": "CA"}, []string{"str", "neq", "nested"}},
+		{"second With merges", base.With(map[string]any{"country": "CA"}).With(map[string]any{"beta": true}),
+			map[string]any{"country": "CA", "beta": true}, []string{"str", "neq", "boolean"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, on(r, tt.setters)); diff != "" {
+				t.Errorf("with setters (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, on(r, base.With(tt.with))); diff != "" {
+				t.Errorf("with With (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestInlineAttr checks what Attr returns for inline, mirrored and map
+// attributes.
+func TestInlineAttr(t *testing.T) {
+	nested := map[string]any{"plan": "pro"}
+	c := ContextFor("u").
+		With(map[string]any{"country": "FR", "n": json.Number("7"), "null": nil}).
+		WithString("country", "US").WithInt("age", 30).WithFloat("score", 0.5).WithBool("beta", true)
+	d := ContextFor("u").With(map[string]any{"user": nested, "x": 1})
+	tests := []struct {
+		name   string
+		c      Context
+		attr   string
+		want   any
+		wantOK bool
+	}{
+		{"setter replaces mirrored", c, "country", "US", true},
+		{"mirrored keeps its Go value", c, "n", json.Number("7"), true},
+		{"mirrored null", c, "null", nil, true},
+		{"int setter", c, "age", int64(30), true},
+		{"float setter (spilled to the map)", c, "score", 0.5, true},
+		{"bool setter (spilled to the map)", c, "beta", true, true},
+		{"missing", c, "plan", nil, false},
+		{"not mirrored: dotted", d, "user.plan", "pro", true},
+		{"not mirrored: plain", d, "x", 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.c.Attr(tt.attr)
+			if ok != tt.wantOK {
+				t.Fatalf("Attr(%q) ok = %v, want %v", tt.attr, ok, tt.wantOK)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Attr(%q) (-want +got):\n%s", tt.attr, diff)
+			}
+		})
+	}
+}
+
+// TestMirror checks which maps With copies inline.
+func TestMirror(t *testing.T) {
+	tests := []struct {
+		name  string
+		attrs map[string]any
+		want  uint8 // inline entries; 0: the map alone
+	}{
+		{"scalars", map[string]any{"a": "x", "b": 1, "c": true, "d": nil}, 4},
+		{"five", map[string]any{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}, 0},
+		{"a nested map", map[string]any{"a": "x", "user": map[string]any{}}, 0},
+		{"a list", map[string]any{"a": []any{"x"}}, 0},
+		{"a named string type", map[string]any{"plan": plan("pro")}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ContextFor("u").With(tt.attrs)
+			if c.n != tt.want || c.mirrored != (tt.want > 0) {
+				t.Errorf("inline entries %d (mirrored %v), want %d", c.n, c.mirrored, tt.want)
+			}
+		})
+	}
+}
+
+type plan string
