@@ -20,8 +20,11 @@ import (
 // the figures.
 
 // maxInline is how many attributes a Context holds inline; more go to a
-// map, which allocates.
-const maxInline = 4
+// map, which allocates. Two, not four: a Context is passed by value, and
+// each inline entry adds to every evaluation's copy (with four, VariantFor
+// cost 478 instructions and a targeted evaluation 984; with two, 445 and
+// 958; BENCHMARKS.md).
+const maxInline = 2
 
 // attrVal is an attribute value as conditions compare it: its kind and,
 // by kind, the string s, the number in x (an int64 when isInt, else the
@@ -108,10 +111,10 @@ func (a *attrVal) boxed() any {
 }
 
 // WithString returns a copy of c with the string attribute name set to v,
-// replacing any earlier value of name (from With or a setter). Up to four
+// replacing any earlier value of name (from With or a setter). Up to two
 // attributes set this way (or by WithBool, WithInt, WithFloat) are held
 // inside the Context and cost no allocation, whether v is known at compile
-// time or not; a fifth and later ones go to a map, which allocates. This is
+// time or not; a third and later ones go to a map, which allocates. This is
 // the fast way to build a Context per request: see Example_perRequest. c
 // itself is unchanged.
 func (c Context) WithString(name, v string) Context {

@@ -41,7 +41,7 @@ func ContextFor(userID string) Context {
 //
 // The first With on a Context keeps attrs as it is, without copying the
 // map, so building a Context allocates nothing beyond the map itself: do
-// not modify attrs while the Context is in use. When attrs has at most four
+// not modify attrs while the Context is in use. When attrs has at most two
 // entries, none a list or a map, their values are also copied into the
 // Context, where conditions read them without a map lookup. The
 // evaluation methods do not keep c or attrs, so a map literal built per

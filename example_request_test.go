@@ -7,7 +7,7 @@ import (
 )
 
 // Example_perRequest builds a user's Context per request the fast way: the
-// typed setters hold up to four attributes inside the Context, so building
+// typed setters hold up to two attributes inside the Context, so building
 // it and evaluating allocate nothing, whatever the values are.
 func Example_perRequest() {
 	rules, err := experiment.Parse([]byte(`
