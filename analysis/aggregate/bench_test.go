@@ -1,12 +1,15 @@
 package aggregate
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,12 +75,34 @@ func BenchmarkQueryPostgres(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	var ex, ev bytes.Buffer
-	if _, err := gen.Write(&ex, &ev, gen.Options{Users: 476_000, Pageviews: 1.9, Seed: 1}); err != nil {
+	users := 476_000 // about a million lines of each kind
+	if s := os.Getenv("EXPERIMENT_BENCH_PG_USERS"); s != "" {
+		if users, err = strconv.Atoi(s); err != nil || users <= 0 {
+			b.Fatalf("EXPERIMENT_BENCH_PG_USERS=%q: want a positive number of users", s)
+		}
+	}
+	// The records go through files, so that 10 million lines of each kind
+	// (EXPERIMENT_BENCH_PG_USERS=4760000) need no memory for themselves.
+	ex, err := os.Create(filepath.Join(b.TempDir(), "exposures.jsonl"))
+	if err != nil {
 		b.Fatal(err)
 	}
+	defer ex.Close()
+	ev, err := os.Create(filepath.Join(b.TempDir(), "events.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ev.Close()
+	if _, err := gen.Write(ex, ev, gen.Options{Users: users, Pageviews: 1.9, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []*os.File{ex, ev} {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			b.Fatal(err)
+		}
+	}
 	start := time.Now()
-	ne, nv, err := Load(ctx, db, io.MultiReader(&ex, &ev))
+	ne, nv, err := Load(ctx, db, io.MultiReader(bufio.NewReaderSize(ex, 1<<20), bufio.NewReaderSize(ev, 1<<20)))
 	if err != nil {
 		b.Fatal(err)
 	}
