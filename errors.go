@@ -14,11 +14,14 @@ var (
 	ErrSyntax = errors.New("syntax error")
 	// ErrDuplicateKey: a mapping has the same key twice.
 	ErrDuplicateKey = errors.New("duplicate key")
-	// ErrUnknownKey: a key that is not allowed where it appears (top level,
-	// long-form experiment, variant, rule or condition).
+	// ErrUnknownKey: a key that is not allowed where it appears: at the top
+	// level, or in a map whose keys are fixed (a long-form experiment, a
+	// variant, a rule, a condition, a ramp, a layer, a holdout, a
+	// requirement). The message lists the keys that are allowed there.
 	ErrUnknownKey = errors.New("unknown key")
 	// ErrMissingKey: a required key is absent (a variant's allocation, a
-	// condition's attribute, operator or value).
+	// condition's attribute, operator or value, a ramp's from, to, start
+	// or end, a holdout's share, a published experiment's id or key).
 	ErrMissingKey = errors.New("missing key")
 	// ErrInvalidValue: a value of the wrong type or shape, such as a number
 	// other than 0 or 1 as an experiment, or a map where a list is expected.

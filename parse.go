@@ -120,8 +120,18 @@ type parser struct {
 	audDefs   []definition
 	used      map[string]bool // "group:NAME" and "audience:NAME" that are referenced
 
-	decls    map[*experiment]*designDecl // design keys, until environments are known (parse_design.go)
-	reported map[string]bool             // errorOnce's errors
+	decls map[*experiment]*designDecl // design keys, until environments are known (parse_design.go)
+
+	// scratch holds the targets of the shapes read most often, a rule's
+	// conditions and a condition's nodes, so that reading them allocates
+	// nothing (a target handed to a field's read escapes). No shape is
+	// read inside one of its own, so one of each is enough.
+	scratch struct {
+		conds []cond
+		cond  condNodes
+		pcond snapshotCond
+	}
+	reported map[string]bool // errorOnce's errors
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -277,59 +287,66 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	if doc == nil {
 		return nil
 	}
-	top, _ := p.mapping(doc, "", false)
-	if isSnapshot(top) {
-		r := p.snapshot(top)
+	if isSnapshot(doc) {
+		r := p.snapshot(doc)
 		r.warnings = p.sortedWarnings()
 		return r
 	}
-	var groupsN, expsN, audsN, envsN, layersN, holdoutN *yaml.Node
-	r := &Ruleset{}
-	envVar := DefaultEnvVariable
-	for _, e := range top {
-		switch e.key {
-		case "groups":
-			groupsN = e.v
-		case "experiments":
-			expsN = e.v
-		case "audiences":
-			audsN = e.v
-		case "envs":
-			envsN = e.v
-		case "layers":
-			layersN = e.v
-		case "holdout":
-			holdoutN = e.v
-		case "DEPLOYMENT_ENV_VARIABLE":
-			if s, ok := p.text(e.v, e.key, "an environment variable name"); ok {
-				if s == "" {
-					p.errorf(e.v, e.key, ErrInvalidValue, "expected an environment variable name, found the empty string")
-				}
-				envVar = s
-			}
-		case "salt":
-			r.groupSalt, _ = p.text(e.v, e.key, "a salt")
-		case "version":
-			r.version = p.version(e.v)
-		default:
-			p.errorf(e.k, e.key, ErrUnknownKey, "unknown top-level key %q; expected groups, experiments, audiences, layers, holdout, envs, DEPLOYMENT_ENV_VARIABLE, salt or version", e.key)
-		}
-	}
+	t := topLevel{r: &Ruleset{}, envVar: DefaultEnvVariable}
+	topShape.read(p, doc, "", &t)
+	r := t.r
 	p.used = map[string]bool{}
-	p.parseGroups(groupsN)
-	p.parseAudiences(audsN)
-	base := p.parseExperiments(expsN, "experiments", nil)
-	envs := p.parseEnvs(envsN, base)
+	p.parseGroups(t.groups)
+	p.parseAudiences(t.audiences)
+	base := p.parseExperiments(t.experiments, "experiments", nil)
+	envs := p.parseEnvs(t.envs, base)
 	p.warnUnused()
 
-	r.env = o.activeEnv(envVar)
+	r.env = o.activeEnv(t.envVar)
 	r.exps = applyEnv(base, envs[r.env])
-	p.finishDesign(r, base, envs, layersN, holdoutN)
+	p.finishDesign(r, base, envs, t.layers, t.holdout)
 	r.byName = index(r.exps)
 	r.groupPack = packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()
 	return r
 }
+
+// topLevel is what the top level of a config holds: the sections, read
+// in dependency order once all are found, and the scalars.
+type topLevel struct {
+	r                                                     *Ruleset
+	groups, experiments, audiences, envs, layers, holdout *yaml.Node
+	envVar                                                string
+}
+
+// topShape is the keys of a config's top level.
+var topShape = shape[topLevel]{fields: []field[topLevel]{
+	keep("groups", func(t *topLevel) **yaml.Node { return &t.groups }),
+	keep("experiments", func(t *topLevel) **yaml.Node { return &t.experiments }),
+	keep("audiences", func(t *topLevel) **yaml.Node { return &t.audiences }),
+	keep("layers", func(t *topLevel) **yaml.Node { return &t.layers }),
+	keep("holdout", func(t *topLevel) **yaml.Node { return &t.holdout }),
+	keep("envs", func(t *topLevel) **yaml.Node { return &t.envs }),
+	{name: "DEPLOYMENT_ENV_VARIABLE", read: func(p *parser, t *topLevel, en entry, path string) bool {
+		s, ok := p.text(en.v, path, "an environment variable name")
+		if ok && s == "" {
+			p.errorf(en.v, path, ErrInvalidValue, "expected an environment variable name, found the empty string")
+		}
+		if ok {
+			t.envVar = s
+		}
+		return ok
+	}},
+	{name: "salt", read: func(p *parser, t *topLevel, en entry, path string) bool {
+		var ok bool
+		t.r.groupSalt, ok = p.text(en.v, path, "a salt")
+		return ok
+	}},
+	{name: "version", read: func(p *parser, t *topLevel, en entry, _ string) bool {
+		t.r.version = p.version(en.v)
+		return true
+	}},
+}}
 
 // sortedWarnings returns the warnings in document order.
 // Past maxWarnings, a last warning (at line 0) says how many were left out.
