@@ -61,7 +61,7 @@ func Check(data []byte, opts ...Option) ([]*ConfigError, []Warning) {
 	_ = p.err() // sorts
 	errs, warns := p.errs, p.sortedWarnings()
 	if p.droppedErrs > 0 {
-		errs = append(errs, &ConfigError{File: p.file, Err: p.droppedKind,
+		errs = append(errs, &ConfigError{Position: Position{File: p.file}, Err: p.droppedKind,
 			Msg: fmt.Sprintf("and %d more errors, not shown (at most %d are reported)", p.droppedErrs, maxErrors)})
 	}
 	return errs, warns
@@ -79,7 +79,7 @@ func Load(path string, opts ...Option) (*Ruleset, error) {
 		if errors.As(err, &pe) {
 			msg = pe.Op + ": " + pe.Err.Error()
 		}
-		return nil, &ConfigError{File: path, Err: err, Msg: msg}
+		return nil, &ConfigError{Position: Position{File: path}, Err: err, Msg: msg}
 	}
 	return Parse(data, append([]Option{WithName(path)}, opts...)...)
 }
@@ -168,7 +168,7 @@ func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, ar
 		p.droppedErrs++
 		return
 	}
-	e := &ConfigError{File: p.file, Path: path, Err: kind, Msg: fmt.Sprintf(format, args...)}
+	e := &ConfigError{Position: Position{File: p.file, Path: path}, Err: kind, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
@@ -180,7 +180,7 @@ func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
 		p.droppedWarns++
 		return
 	}
-	w := Warning{File: p.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	w := Warning{Position: Position{File: p.file, Path: path}, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		w.Line, w.Column = n.Line, n.Column
 	}
@@ -216,7 +216,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 		}
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
 		col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:off], '\n')+1:off])
-		p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Column: col, Err: ErrSyntax, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x at offset %d)", data[off], off)})
+		p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: line, Column: col}, Err: ErrSyntax, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x at offset %d)", data[off], off)})
 		return nil
 	}
 	var jsonErr *jsonError
@@ -236,7 +236,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 		}
 		if doc == nil && jsonErr != nil {
 			p.errs = p.errs[:0]
-			p.errs = append(p.errs, &ConfigError{File: p.file, Line: jsonErr.line, Column: jsonErr.col, Err: ErrSyntax, Msg: "invalid JSON: " + jsonErr.Error()})
+			p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: jsonErr.line, Column: jsonErr.col}, Err: ErrSyntax, Msg: "invalid JSON: " + jsonErr.Error()})
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -279,7 +279,7 @@ func (p *parser) syntaxError(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Err: ErrSyntax, Msg: msg})
+	p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: line}, Err: ErrSyntax, Msg: msg})
 }
 
 func (p *parser) parse(data []byte, o *options) *Ruleset {
@@ -358,7 +358,7 @@ func (p *parser) sortedWarnings() []Warning {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	if p.droppedWarns > 0 {
-		p.warns = append(p.warns, Warning{File: p.file,
+		p.warns = append(p.warns, Warning{Position: Position{File: p.file},
 			Msg: fmt.Sprintf("and %d more warnings, not shown (at most %d are reported)", p.droppedWarns, maxWarnings)})
 		p.warnNote = true
 	}

@@ -193,3 +193,39 @@ func TestPublishedKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestPosition checks Position's String and that ConfigError and Warning
+// format their positions through it.
+func TestPosition(t *testing.T) {
+	tests := []struct {
+		name string
+		pos  Position
+		want string
+	}{
+		{"zero", Position{}, ""},
+		{"all", Position{File: "f.yaml", Line: 3, Column: 7, Path: "experiments.a"}, "f.yaml:3:7: experiments.a"},
+		{"no column", Position{File: "f.yaml", Line: 3, Path: "a"}, "f.yaml:3: a"},
+		{"a column without a line", Position{File: "f.yaml", Column: 7}, "f.yaml"},
+		{"path only", Position{Path: "a.b"}, "a.b"},
+		{"line only", Position{Line: 2}, "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, tt.pos.String()); diff != "" {
+				t.Errorf("String() (-want +got):\n%s", diff)
+			}
+			sep := ""
+			if tt.want != "" {
+				sep = ": "
+			}
+			e := &ConfigError{Position: tt.pos, Err: ErrSyntax, Msg: "m"}
+			if diff := cmp.Diff("experiment: "+tt.want+sep+"m", e.Error()); diff != "" {
+				t.Errorf("ConfigError.Error() (-want +got):\n%s", diff)
+			}
+			w := Warning{Position: tt.pos, Msg: "m"}
+			if diff := cmp.Diff(tt.want+sep+"m", w.String()); diff != "" {
+				t.Errorf("Warning.String() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
