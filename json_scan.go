@@ -17,7 +17,7 @@ import (
 // valid UTF-8, which decode has checked.
 func scanJSON(data []byte) (*yaml.Node, bool) {
 	s := &jsonScanner{data: data, line: 1, col: 1}
-	s.nodes = make([]yaml.Node, 0, min(len(data)/6+1, 1<<16))
+	s.nodes = make([]yaml.Node, 0, min(len(data)/12+1, 1<<14)) // then blocks of 1024
 	n, ok := s.value()
 	if !ok {
 		return nil, false

@@ -231,6 +231,9 @@ func (p *parser) finishDesign(r *Ruleset, base []namedExperiment, envs map[strin
 		p.finishWindow(ne.exp)
 	}
 	p.parseLayers(r, all, layersN, holdoutN)
+	if len(p.decls) == 0 {
+		return // no experiment has design keys, so none requires another
+	}
 	lists := [][]*experiment{applyEnv(base, nil)}
 	for _, name := range names {
 		lists = append(lists, applyEnv(base, envs[name]))

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -130,6 +131,9 @@ func (p *parser) requirement(d *designDecl, n *yaml.Node, path string) {
 // of each experiment. Errors are reported once however many environments
 // share the declaration.
 func (p *parser) resolveRequires(exps []*experiment) map[*experiment][]prereq {
+	if !slices.ContainsFunc(exps, func(e *experiment) bool { return p.decls[e] != nil && len(p.decls[e].requires) > 0 }) {
+		return nil // nothing to resolve: the common config costs no maps
+	}
 	byName := make(map[string]*experiment, len(exps))
 	for _, e := range exps {
 		if _, dup := byName[e.key]; !dup {
