@@ -104,6 +104,13 @@ func (e *experiment) defaultVariant(a allocation) {
 	e.addVariant(variant{key: "default", id: "default", payload: nullJSON}, a)
 }
 
+// reserve makes room for n more variants and arms, so that adding them
+// allocates once.
+func (e *experiment) reserve(n int) {
+	e.variants = slices.Grow(e.variants, n)
+	e.arms = slices.Grow(e.arms, n)
+}
+
 // addVariant appends a variant of a config experiment, with its one arm.
 func (e *experiment) addVariant(v variant, a allocation) {
 	e.variants = append(e.variants, v)
@@ -194,6 +201,8 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 	if !ok {
 		return nil, false
 	}
+	e.reserve(len(entries))
+	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
 		vp := joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -300,6 +309,8 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 // returns where each variant was defined.
 func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
 	entries, _ := p.mapping(n, path, true)
+	e.reserve(len(entries))
+	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
 		vp := joinPath(path, en.key)
 		if !p.variantName(en, vp) {
