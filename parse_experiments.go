@@ -66,7 +66,11 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
 func index(exps []*experiment) map[string]ref {
-	m := make(map[string]ref, 2*len(exps))
+	size := len(exps)
+	for _, e := range exps {
+		size += len(e.variants)
+	}
+	m := make(map[string]ref, size)
 	for _, e := range exps {
 		if e.pack == nil {
 			e.pack = packSalt(e.salt)
