@@ -76,8 +76,8 @@ func merge(a, b map[string]any) map[string]any {
 }
 
 // Ruleset returns the ruleset Middleware pinned for the request c was
-// built for, or nil for a Context built otherwise. The package's
-// TemplateFuncs evaluate against it.
+// built for, or nil for a Context built otherwise. The template
+// functions of FuncMap evaluate against it.
 func (c Context) Ruleset() *Ruleset {
 	if c.req == nil {
 		return nil

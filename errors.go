@@ -14,11 +14,14 @@ var (
 	ErrSyntax = errors.New("syntax error")
 	// ErrDuplicateKey: a mapping has the same key twice.
 	ErrDuplicateKey = errors.New("duplicate key")
-	// ErrUnknownKey: a key that is not allowed where it appears (top level,
-	// long-form experiment, variant, rule or condition).
+	// ErrUnknownKey: a key that is not allowed where it appears: at the top
+	// level, or in a map whose keys are fixed (a long-form experiment, a
+	// variant, a rule, a condition, a ramp, a layer, a holdout, a
+	// requirement). The message lists the keys that are allowed there.
 	ErrUnknownKey = errors.New("unknown key")
 	// ErrMissingKey: a required key is absent (a variant's allocation, a
-	// condition's attribute, operator or value).
+	// condition's attribute, operator or value, a ramp's from, to, start
+	// or end, a holdout's share, a published experiment's id or key).
 	ErrMissingKey = errors.New("missing key")
 	// ErrInvalidValue: a value of the wrong type or shape, such as a number
 	// other than 0 or 1 as an experiment, or a map where a list is expected.
@@ -57,18 +60,49 @@ var (
 	ErrLayer = errors.New("invalid layer")
 )
 
-// ConfigError describes why a config failed to load: where (file, line,
-// column, key path) and what. Err is one of the Err* sentinels, returned by
-// Unwrap; for a file that Load cannot read, it is the *fs.PathError. Line and Column are 1-based; 0 means unknown (Column is unknown
-// for some syntax errors). File is empty when the config was parsed from
-// bytes without WithName.
+// Position is where in a config a problem is: the file, the line and
+// column, and the key path. ConfigError and Warning embed it, so their
+// File, Line, Column and Path are its fields. The zero Position is
+// "unknown": no file, line or path. The JSON names are the ones
+// experiment lint -json writes.
+type Position struct {
+	File   string `json:"file"`   // file name, URL or WithName; "" if none
+	Line   int    `json:"line"`   // 1-based line, 0 if unknown
+	Column int    `json:"column"` // 1-based column, 0 if unknown (and for some syntax errors)
+	Path   string `json:"path"`   // key path, e.g. "experiments.featureTwo[1]"; "" for the document
+}
+
+// String formats the position as "FILE:LINE:COLUMN: PATH", leaving out
+// the parts that are unknown (a column without a line is left out too);
+// "" when all are.
+func (p Position) String() string {
+	s := strings.TrimSuffix(formatPosition(p.File, p.Line, p.Column), ": ")
+	if p.Path != "" && s != "" {
+		return s + ": " + p.Path
+	}
+	return s + p.Path
+}
+
+// prefix is the position as messages start with it: "FILE:LINE:COLUMN:
+// PATH: ", or "" when all is unknown.
+func (p Position) prefix() string {
+	s := formatPosition(p.File, p.Line, p.Column)
+	if p.Path != "" {
+		s += p.Path + ": "
+	}
+	return s
+}
+
+// ConfigError describes why a config failed to load: where (its
+// Position: file, line, column, key path) and what. Err is one of the
+// Err* sentinels, returned by Unwrap; for a file that Load cannot read, it
+// is the *fs.PathError. File is empty when the config was parsed from
+// bytes without WithName. A *ConfigError is not modified after Parse, Check
+// or Load returns it, and is safe to read from several goroutines.
 type ConfigError struct {
-	File   string // file name, URL or WithName; "" if none
-	Line   int    // 1-based line, 0 if unknown
-	Column int    // 1-based column, 0 if unknown
-	Path   string // key path, e.g. "experiments.featureTwo[1]"; "" for the document
-	Err    error  // the kind of failure: an Err* sentinel, or Load's read error
-	Msg    string // what was wrong and what was expected
+	Position
+	Err error  // the kind of failure: an Err* sentinel, or Load's read error
+	Msg string // what was wrong and what was expected
 }
 
 // Error formats the error as
@@ -79,11 +113,7 @@ type ConfigError struct {
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	b.WriteString("experiment: ")
-	b.WriteString(formatPosition(e.File, e.Line, e.Column))
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
+	b.WriteString(e.prefix())
 	if e.Msg != "" {
 		b.WriteString(e.Msg)
 	} else if e.Err != nil {
@@ -97,24 +127,17 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Warning is a problem in a config that does not stop it from loading, such
 // as a gap between two variants' ranges, a group nobody uses, or an
-// environment override of an experiment that does not exist. Its fields mean
-// what ConfigError's do.
+// environment override of an experiment that does not exist: where (its
+// Position, as in ConfigError) and what. The zero Warning says nothing.
 type Warning struct {
-	File   string
-	Line   int
-	Column int
-	Path   string
-	Msg    string
+	Position
+	Msg string
 }
 
 // String formats the warning as "FILE:LINE:COLUMN: PATH: MSG", leaving out
 // the parts that are unknown.
 func (w Warning) String() string {
-	s := formatPosition(w.File, w.Line, w.Column)
-	if w.Path != "" {
-		s += w.Path + ": "
-	}
-	return s + w.Msg
+	return w.prefix() + w.Msg
 }
 
 // formatPosition formats "file:line:col: " with the unknown parts left out.

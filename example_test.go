@@ -225,7 +225,7 @@ experiments:
 }
 
 // The template functions do what the Node seed's EJS views do.
-func ExampleRuleset_FuncMap() {
+func ExampleFuncMap() {
 	exp, _ := experiment.Parse([]byte(`
 groups:
   friends: [alice]
@@ -236,7 +236,7 @@ experiments:
     variants:
       on: {allocation: 100%, payload: {text: "Welcome back"}}
 `))
-	page := template.Must(template.New("page").Funcs(exp.FuncMap()).Parse(`
+	page := template.Must(template.New("page").Funcs(experiment.FuncMap(exp)).Parse(`
 {{- $color := feature "buttonColor" . -}}
 {{- if eq $color "redButton"}}<a class="button error">Click</a>{{end -}}
 {{- if eq $color "greenButton"}}<a class="button go">Click</a>{{end}}

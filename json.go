@@ -24,8 +24,19 @@ func looksLikeJSON(data []byte) bool {
 // decodeJSON reads one JSON value into a yaml.Node tree carrying the line
 // and column of every value, so that the config compiler and its errors
 // treat JSON and YAML alike. Integers that fit an int64 are tagged !!int,
-// other numbers !!float, as YAML would tag them.
+// other numbers !!float, as YAML would tag them. Valid JSON is read by
+// scanJSON; the rest by readJSON, which says what is wrong.
 func decodeJSON(data []byte) (*yaml.Node, error) {
+	if n, ok := scanJSON(data); ok {
+		return n, nil
+	}
+	return readJSON(data)
+}
+
+// readJSON is decodeJSON through encoding/json's tokens: the reader of
+// record, whose errors are the ones reported, and which scanJSON must
+// agree with.
+func readJSON(data []byte) (*yaml.Node, error) {
 	j := &jsonReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), posLine: 1, posCol: 1}
 	j.dec.UseNumber()
 	n, err := j.value()

@@ -30,7 +30,8 @@ type WatchOptions struct {
 	// Fallback serves when the first load fails, so a service can start
 	// while its config store is down; polling goes on and the first good
 	// config replaces it. Default: nil, and Watch fails when the first
-	// load does.
+	// load does. With Exposures, the Live serves (and OnUpdate is given) a
+	// copy of it with that hook.
 	Fallback *Ruleset
 
 	// OnUpdate is called after each new config is installed, with the
@@ -48,6 +49,14 @@ type WatchOptions struct {
 	// Parse holds the options for parsing each config, such as WithEnv.
 	// WithName is set to the source's name.
 	Parse []Option
+
+	// Exposures is called with each exposure (see the WithExposures
+	// option) of whatever config the Live serves: each one it loads, the
+	// Fallback, and a config given to Override. It replaces the hook of
+	// a WithExposures in Parse and the Fallback's or Override's own
+	// (Ruleset.WithExposures). Default: nil, and each config keeps its
+	// own hook, if any.
+	Exposures func(Exposure)
 }
 
 // Live is a config that is reloaded while the service runs: it always
@@ -124,6 +133,7 @@ func Watch(ctx context.Context, src Source, opts *WatchOptions) (*Live, error) {
 		l.log = slog.Default()
 	}
 	l.status.Source = l.name
+	l.opts.Fallback = l.exposing(l.opts.Fallback)
 	if err := l.Reload(ctx); err != nil {
 		if l.opts.Fallback == nil {
 			return nil, err
@@ -240,7 +250,7 @@ func (l *Live) reload(ctx context.Context) error {
 		}
 		return l.fail(fmt.Errorf("experiment: fetching %s: %w", l.name, err))
 	}
-	r, err := Parse(data, append([]Option{WithName(l.name)}, l.opts.Parse...)...)
+	r, err := Parse(data, l.parseOptions()...)
 	if err != nil {
 		l.mu.Lock()
 		l.good = false
@@ -325,12 +335,33 @@ func (l *Live) Ruleset() *Ruleset {
 	return l.cur.Load()
 }
 
+// parseOptions are the options each loaded config is parsed with: the
+// source's name, WatchOptions.Parse, then WatchOptions.Exposures.
+func (l *Live) parseOptions() []Option {
+	opts := append([]Option{WithName(l.name)}, l.opts.Parse...)
+	if l.opts.Exposures != nil {
+		opts = append(opts, WithExposures(l.opts.Exposures))
+	}
+	return opts
+}
+
+// exposing gives rs WatchOptions.Exposures, when it is set.
+func (l *Live) exposing(rs *Ruleset) *Ruleset {
+	if l.opts.Exposures == nil {
+		return rs
+	}
+	return rs.WithExposures(l.opts.Exposures)
+}
+
 // Override makes the Live serve rs, whatever reloads install meanwhile,
 // until restore is called; then it serves its newest config again.
+// With WatchOptions.Exposures, the Live serves a copy of rs with that
+// hook (Ruleset.WithExposures), so Ruleset returns the copy.
 // Overrides nest: restore reinstates the override that was in place. It is
 // meant for tests (see the experimenttest package) and emergencies; Status
 // still describes the loaded config.
 func (l *Live) Override(rs *Ruleset) (restore func()) {
+	rs = l.exposing(rs)
 	l.mu.Lock()
 	prev := l.override
 	l.override = rs
@@ -383,8 +414,12 @@ func (l *Live) AppendAssignments(dst []Assignment, c Context) []Assignment {
 	return l.Ruleset().AppendAssignments(dst, c)
 }
 
-// FuncMap is Ruleset.FuncMap with each call on the config current at that
-// call. To render a page against one config, use Ruleset().FuncMap().
+// FuncMap returns the template functions with each call on the config
+// current at that call, whatever ruleset a Context argument was pinned to.
+//
+// Deprecated: use FuncMap(l), which evaluates against the current config
+// too, unless Middleware pinned the Context to one (so that a page never
+// mixes two).
 func (l *Live) FuncMap() template.FuncMap {
 	return funcMap(func(Context) *Ruleset { return l.Ruleset() })
 }

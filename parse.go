@@ -61,7 +61,7 @@ func Check(data []byte, opts ...Option) ([]*ConfigError, []Warning) {
 	_ = p.err() // sorts
 	errs, warns := p.errs, p.sortedWarnings()
 	if p.droppedErrs > 0 {
-		errs = append(errs, &ConfigError{File: p.file, Err: p.droppedKind,
+		errs = append(errs, &ConfigError{Position: Position{File: p.file}, Err: p.droppedKind,
 			Msg: fmt.Sprintf("and %d more errors, not shown (at most %d are reported)", p.droppedErrs, maxErrors)})
 	}
 	return errs, warns
@@ -79,7 +79,7 @@ func Load(path string, opts ...Option) (*Ruleset, error) {
 		if errors.As(err, &pe) {
 			msg = pe.Op + ": " + pe.Err.Error()
 		}
-		return nil, &ConfigError{File: path, Err: err, Msg: msg}
+		return nil, &ConfigError{Position: Position{File: path}, Err: err, Msg: msg}
 	}
 	return Parse(data, append([]Option{WithName(path)}, opts...)...)
 }
@@ -120,8 +120,18 @@ type parser struct {
 	audDefs   []definition
 	used      map[string]bool // "group:NAME" and "audience:NAME" that are referenced
 
-	decls    map[*experiment]*designDecl // design keys, until environments are known (parse_design.go)
-	reported map[string]bool             // errorOnce's errors
+	decls map[*experiment]*designDecl // design keys, until environments are known (parse_design.go)
+
+	// scratch holds the targets of the shapes read most often, a rule's
+	// conditions and a condition's nodes, so that reading them allocates
+	// nothing (a target handed to a field's read escapes). No shape is
+	// read inside one of its own, so one of each is enough.
+	scratch struct {
+		conds []cond
+		cond  condNodes
+		pcond snapshotCond
+	}
+	reported map[string]bool // errorOnce's errors
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -158,7 +168,7 @@ func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, ar
 		p.droppedErrs++
 		return
 	}
-	e := &ConfigError{File: p.file, Path: path, Err: kind, Msg: fmt.Sprintf(format, args...)}
+	e := &ConfigError{Position: Position{File: p.file, Path: path}, Err: kind, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
@@ -170,7 +180,7 @@ func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
 		p.droppedWarns++
 		return
 	}
-	w := Warning{File: p.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	w := Warning{Position: Position{File: p.file, Path: path}, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		w.Line, w.Column = n.Line, n.Column
 	}
@@ -206,7 +216,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 		}
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
 		col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:off], '\n')+1:off])
-		p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Column: col, Err: ErrSyntax, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x at offset %d)", data[off], off)})
+		p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: line, Column: col}, Err: ErrSyntax, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x at offset %d)", data[off], off)})
 		return nil
 	}
 	var jsonErr *jsonError
@@ -226,7 +236,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 		}
 		if doc == nil && jsonErr != nil {
 			p.errs = p.errs[:0]
-			p.errs = append(p.errs, &ConfigError{File: p.file, Line: jsonErr.line, Column: jsonErr.col, Err: ErrSyntax, Msg: "invalid JSON: " + jsonErr.Error()})
+			p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: jsonErr.line, Column: jsonErr.col}, Err: ErrSyntax, Msg: "invalid JSON: " + jsonErr.Error()})
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -269,7 +279,7 @@ func (p *parser) syntaxError(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	p.errs = append(p.errs, &ConfigError{File: p.file, Line: line, Err: ErrSyntax, Msg: msg})
+	p.errs = append(p.errs, &ConfigError{Position: Position{File: p.file, Line: line}, Err: ErrSyntax, Msg: msg})
 }
 
 func (p *parser) parse(data []byte, o *options) *Ruleset {
@@ -277,59 +287,66 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	if doc == nil {
 		return nil
 	}
-	top, _ := p.mapping(doc, "", false)
-	if isSnapshot(top) {
-		r := p.snapshot(top)
+	if isSnapshot(doc) {
+		r := p.snapshot(doc)
 		r.warnings = p.sortedWarnings()
 		return r
 	}
-	var groupsN, expsN, audsN, envsN, layersN, holdoutN *yaml.Node
-	r := &Ruleset{}
-	envVar := DefaultEnvVariable
-	for _, e := range top {
-		switch e.key {
-		case "groups":
-			groupsN = e.v
-		case "experiments":
-			expsN = e.v
-		case "audiences":
-			audsN = e.v
-		case "envs":
-			envsN = e.v
-		case "layers":
-			layersN = e.v
-		case "holdout":
-			holdoutN = e.v
-		case "DEPLOYMENT_ENV_VARIABLE":
-			if s, ok := p.text(e.v, e.key, "an environment variable name"); ok {
-				if s == "" {
-					p.errorf(e.v, e.key, ErrInvalidValue, "expected an environment variable name, found the empty string")
-				}
-				envVar = s
-			}
-		case "salt":
-			r.groupSalt, _ = p.text(e.v, e.key, "a salt")
-		case "version":
-			r.version = p.version(e.v)
-		default:
-			p.errorf(e.k, e.key, ErrUnknownKey, "unknown top-level key %q; expected groups, experiments, audiences, layers, holdout, envs, DEPLOYMENT_ENV_VARIABLE, salt or version", e.key)
-		}
-	}
+	t := topLevel{r: &Ruleset{}, envVar: DefaultEnvVariable}
+	topShape.read(p, doc, "", &t)
+	r := t.r
 	p.used = map[string]bool{}
-	p.parseGroups(groupsN)
-	p.parseAudiences(audsN)
-	base := p.parseExperiments(expsN, "experiments", nil)
-	envs := p.parseEnvs(envsN, base)
+	p.parseGroups(t.groups)
+	p.parseAudiences(t.audiences)
+	base := p.parseExperiments(t.experiments, "experiments", nil)
+	envs := p.parseEnvs(t.envs, base)
 	p.warnUnused()
 
-	r.env = o.activeEnv(envVar)
+	r.env = o.activeEnv(t.envVar)
 	r.exps = applyEnv(base, envs[r.env])
-	p.finishDesign(r, base, envs, layersN, holdoutN)
+	p.finishDesign(r, base, envs, t.layers, t.holdout)
 	r.byName = index(r.exps)
 	r.groupPack = packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()
 	return r
 }
+
+// topLevel is what the top level of a config holds: the sections, read
+// in dependency order once all are found, and the scalars.
+type topLevel struct {
+	r                                                     *Ruleset
+	groups, experiments, audiences, envs, layers, holdout *yaml.Node
+	envVar                                                string
+}
+
+// topShape is the keys of a config's top level.
+var topShape = shape[topLevel]{fields: []field[topLevel]{
+	keep("groups", func(t *topLevel) **yaml.Node { return &t.groups }),
+	keep("experiments", func(t *topLevel) **yaml.Node { return &t.experiments }),
+	keep("audiences", func(t *topLevel) **yaml.Node { return &t.audiences }),
+	keep("layers", func(t *topLevel) **yaml.Node { return &t.layers }),
+	keep("holdout", func(t *topLevel) **yaml.Node { return &t.holdout }),
+	keep("envs", func(t *topLevel) **yaml.Node { return &t.envs }),
+	{name: "DEPLOYMENT_ENV_VARIABLE", read: func(p *parser, t *topLevel, en entry, path string) bool {
+		s, ok := p.text(en.v, path, "an environment variable name")
+		if ok && s == "" {
+			p.errorf(en.v, path, ErrInvalidValue, "expected an environment variable name, found the empty string")
+		}
+		if ok {
+			t.envVar = s
+		}
+		return ok
+	}},
+	{name: "salt", read: func(p *parser, t *topLevel, en entry, path string) bool {
+		var ok bool
+		t.r.groupSalt, ok = p.text(en.v, path, "a salt")
+		return ok
+	}},
+	{name: "version", read: func(p *parser, t *topLevel, en entry, _ string) bool {
+		t.r.version = p.version(en.v)
+		return true
+	}},
+}}
 
 // sortedWarnings returns the warnings in document order.
 // Past maxWarnings, a last warning (at line 0) says how many were left out.
@@ -341,7 +358,7 @@ func (p *parser) sortedWarnings() []Warning {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	if p.droppedWarns > 0 {
-		p.warns = append(p.warns, Warning{File: p.file,
+		p.warns = append(p.warns, Warning{Position: Position{File: p.file},
 			Msg: fmt.Sprintf("and %d more warnings, not shown (at most %d are reported)", p.droppedWarns, maxWarnings)})
 		p.warnNote = true
 	}

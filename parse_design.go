@@ -43,33 +43,38 @@ func (p *parser) designOf(e *experiment) (*design, *designDecl) {
 	return e.design, d
 }
 
-// designKey reads one design key of a long-form experiment, and reports
-// whether key is one.
-func (p *parser) designKey(e *experiment, en entry, path string) bool {
-	switch en.key {
-	case "requires":
-		_, d := p.designOf(e)
+// designFields are the design keys of a long-form experiment.
+var designFields = []field[longForm]{
+	{name: "requires", read: func(p *parser, t *longForm, en entry, path string) bool {
+		_, d := p.designOf(t.e)
 		p.parseRequires(d, en.v, path)
-	case "start", "end":
-		t, ok := p.instant(en.v, path)
-		if !ok {
-			return true
+		return true
+	}},
+	{name: "start", read: func(p *parser, t *longForm, en entry, path string) bool {
+		at, ok := p.instant(en.v, path)
+		if ok {
+			g, d := p.designOf(t.e)
+			g.window.start, g.window.hasStart, d.startNode = at, true, resolve(en.v)
 		}
-		g, d := p.designOf(e)
-		if en.key == "start" {
-			g.window.start, g.window.hasStart, d.startNode = t, true, resolve(en.v)
-		} else {
-			g.window.end, g.window.hasEnd, d.endNode, d.endPath = t, true, resolve(en.v), path
+		return ok
+	}},
+	{name: "end", read: func(p *parser, t *longForm, en entry, path string) bool {
+		at, ok := p.instant(en.v, path)
+		if ok {
+			g, d := p.designOf(t.e)
+			g.window.end, g.window.hasEnd, d.endNode, d.endPath = at, true, resolve(en.v), path
 		}
-	case "ramp":
-		g, d := p.designOf(e)
+		return ok
+	}},
+	{name: "ramp", read: func(p *parser, t *longForm, en entry, path string) bool {
+		g, d := p.designOf(t.e)
 		g.ramp = p.parseRamp(d, en.v, path)
-	case "version":
-		e.bucketVersion = p.bucketVersion(en.v, path)
-	default:
-		return false
-	}
-	return true
+		return g.ramp != nil
+	}},
+	{name: "version", read: func(p *parser, t *longForm, en entry, path string) bool {
+		t.e.bucketVersion = p.bucketVersion(en.v, path)
+		return true
+	}},
 }
 
 // instant reads an RFC 3339 time with its zone, as Unix nanoseconds.
@@ -92,56 +97,62 @@ func (p *parser) instant(n *yaml.Node, path string) (int64, bool) {
 	return t.UnixNano(), true
 }
 
-// parseRamp reads {from, to, start, end, steps, salt}; from, to, start
-// and end are required.
-func (p *parser) parseRamp(d *designDecl, n *yaml.Node, path string) *ramp {
-	entries, ok := p.mapping(n, path, false)
-	if !ok {
-		return nil
-	}
-	r := &ramp{}
-	got := map[string]*yaml.Node{} // the keys read without error
-	failed := false
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
+// rampRead is a ramp being read, with the nodes its checks point at.
+type rampRead struct {
+	r       ramp
+	d       *designDecl
+	to, end *yaml.Node
+}
+
+// rampShape is the keys of a ramp: from, to, start and end are required.
+var rampShape = shape[rampRead]{what: "a ramp", whole: true, fields: []field[rampRead]{
+	required(field[rampRead]{name: "from", read: func(p *parser, t *rampRead, en entry, path string) bool {
 		var ok bool
-		switch en.key {
-		case "from":
-			r.from, ok = p.share(en.v, kp)
-		case "to":
-			r.to, ok = p.share(en.v, kp)
-		case "start":
-			r.start, ok = p.instant(en.v, kp)
-		case "end":
-			r.end, ok = p.instant(en.v, kp)
-		case "steps":
-			r.steps, ok = p.steps(en.v, kp)
-		case "salt":
-			r.salt, ok = p.text(en.v, kp, "a salt")
-			d.rampSalt = ok
-		default:
-			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a ramp; expected from, to, start, end, steps or salt", en.key)
-		}
-		if ok {
-			got[en.key] = resolve(en.v)
-		}
-		failed = failed || !ok
-	}
-	if failed {
+		t.r.from, ok = p.share(en.v, path)
+		return ok
+	}}, ""),
+	required(field[rampRead]{name: "to", read: func(p *parser, t *rampRead, en entry, path string) bool {
+		var ok bool
+		t.r.to, ok = p.share(en.v, path)
+		t.to = resolve(en.v)
+		return ok
+	}}, ""),
+	required(field[rampRead]{name: "start", read: func(p *parser, t *rampRead, en entry, path string) bool {
+		var ok bool
+		t.r.start, ok = p.instant(en.v, path)
+		return ok
+	}}, ""),
+	required(field[rampRead]{name: "end", read: func(p *parser, t *rampRead, en entry, path string) bool {
+		var ok bool
+		t.r.end, ok = p.instant(en.v, path)
+		t.end = resolve(en.v)
+		return ok
+	}}, ""),
+	{name: "steps", read: func(p *parser, t *rampRead, en entry, path string) bool {
+		var ok bool
+		t.r.steps, ok = p.steps(en.v, path)
+		return ok
+	}},
+	{name: "salt", read: func(p *parser, t *rampRead, en entry, path string) bool {
+		t.r.salt, t.d.rampSalt = p.text(en.v, path, "a salt")
+		return t.d.rampSalt
+	}},
+}}
+
+// parseRamp reads {from, to, start, end, steps, salt}; nil when it
+// cannot (the problem is reported).
+func (p *parser) parseRamp(d *designDecl, n *yaml.Node, path string) *ramp {
+	t := rampRead{d: d}
+	if _, ok := rampShape.read(p, n, path, &t); !ok {
 		return nil
 	}
-	for _, k := range []string{"from", "to", "start", "end"} {
-		if got[k] == nil {
-			p.errorf(resolve(n), path, ErrMissingKey, "a ramp needs from, to, start and end; %s is missing", k)
-			return nil
-		}
-	}
+	r := &t.r
 	if r.to < r.from {
-		p.errorf(got["to"], joinPath(path, "to"), ErrSchedule, "the ramp goes down from %s%% to %s%%; a ramp only adds users (to end an experiment, set its end)", formatHundredths(r.from), formatHundredths(r.to))
+		p.errorf(t.to, joinPath(path, "to"), ErrSchedule, "the ramp goes down from %s%% to %s%%; a ramp only adds users (to end an experiment, set its end)", formatHundredths(r.from), formatHundredths(r.to))
 		return nil
 	}
 	if r.end <= r.start {
-		p.errorf(got["end"], joinPath(path, "end"), ErrSchedule, "the ramp's end %s is not after its start %s", formatNanos(r.end), formatNanos(r.start))
+		p.errorf(t.end, joinPath(path, "end"), ErrSchedule, "the ramp's end %s is not after its start %s", formatNanos(r.end), formatNanos(r.start))
 		return nil
 	}
 	return r
@@ -220,6 +231,9 @@ func (p *parser) finishDesign(r *Ruleset, base []namedExperiment, envs map[strin
 		p.finishWindow(ne.exp)
 	}
 	p.parseLayers(r, all, layersN, holdoutN)
+	if len(p.decls) == 0 {
+		return // no experiment has design keys, so none requires another
+	}
 	lists := [][]*experiment{applyEnv(base, nil)}
 	for _, name := range names {
 		lists = append(lists, applyEnv(base, envs[name]))

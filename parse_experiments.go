@@ -66,7 +66,11 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
 func index(exps []*experiment) map[string]ref {
-	m := make(map[string]ref, 2*len(exps))
+	size := len(exps)
+	for _, e := range exps {
+		size += len(e.variants)
+	}
+	m := make(map[string]ref, size)
 	for _, e := range exps {
 		if e.pack == nil {
 			e.pack = packSalt(e.salt)
@@ -104,6 +108,13 @@ func (e *experiment) defaultVariant(a allocation) {
 	e.addVariant(variant{key: "default", id: "default", payload: nullJSON}, a)
 }
 
+// reserve makes room for n more variants and arms, so that adding them
+// allocates once.
+func (e *experiment) reserve(n int) {
+	e.variants = slices.Grow(e.variants, n)
+	e.arms = slices.Grow(e.arms, n)
+}
+
 // addVariant appends a variant of a config experiment, with its one arm.
 func (e *experiment) addVariant(v variant, a allocation) {
 	e.variants = append(e.variants, v)
@@ -113,7 +124,7 @@ func (e *experiment) addVariant(v variant, a allocation) {
 // experiment compiles one experiment value in any of its forms (doc.go's "Config").
 func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
 	e := &experiment{key: name, id: name, salt: name, running: true}
-	var where []position // of each variant, for checkSpans
+	var where []variantAt // of each variant, for checkSpans
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -135,25 +146,16 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 	case yaml.SequenceNode:
 		e.defaultVariant(p.allocation(n, path))
 	case yaml.MappingNode:
-		entries, ok := p.mapping(n, path, false)
-		if !ok {
-			return nil
-		}
-		long := slices.ContainsFunc(entries, func(e entry) bool { return e.key == "variants" })
-		if long {
-			where = p.longForm(e, entries, path)
+		if hasKey(n, "variants") {
+			t := longForm{e: e}
+			if read, _ := longFormShape.read(p, n, path, &t); !read {
+				return nil
+			}
+			where = t.where
 		} else {
-			for _, en := range entries {
-				vp := joinPath(path, en.key)
-				if !p.variantName(en, vp) {
-					continue
-				}
-				if resolve(en.v).Kind == yaml.MappingNode {
-					p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
-					continue
-				}
-				e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
-				where = append(where, position{en.v, vp})
+			var ok bool
+			if where, ok = p.shortForm(e, n, path); !ok {
+				return nil
 			}
 		}
 		if len(e.variants) == 0 {
@@ -180,55 +182,110 @@ func onOff(n *yaml.Node) (on, ok bool) {
 	return num.f == 1, true
 }
 
-var longFormKeys = "id, status, salt, audience, targeting, client, requires, start, end, ramp, version or variants"
-
-// position is where a variant was defined.
-type position struct {
+// variantAt is where a variant was defined.
+type variantAt struct {
 	node *yaml.Node
 	path string
 }
 
-// longForm compiles a map with a variants key, and returns where each
-// variant was defined.
-func (p *parser) longForm(e *experiment, entries []entry, path string) (where []position) {
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
-		switch en.key {
-		case "id":
-			e.id, _ = p.text(en.v, kp, "an id")
-		case "salt":
-			e.salt, _ = p.text(en.v, kp, "a salt")
-		case "status":
-			e.running = p.status(en.v, kp)
-		case "audience":
-			name, ok := p.text(en.v, kp, "an audience name")
-			if !ok {
-				continue
-			}
-			rs, found := p.audiences[name]
-			if !found {
-				p.errorf(en.v, kp, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
-				continue
-			}
-			p.used["audience:"+name] = true
-			e.audience, e.audName = rs, name
-		case "targeting":
-			e.targeting = p.rules(en.v, kp)
-		case "client":
-			if v := resolve(en.v); v.ShortTag() == "!!bool" {
-				_ = v.Decode(&e.client)
-			} else {
-				p.errorf(v, kp, ErrInvalidValue, "expected true or false, found %s", describe(v))
-			}
-		case "variants":
-			where = p.longVariants(e, en.v, kp)
-		default:
-			if !p.designKey(e, en, kp) { // parse_design.go
-				p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a long-form experiment; expected %s", en.key, longFormKeys)
-			}
+// hasKey reports whether map node n has the key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
 		}
 	}
-	return where
+	return false
+}
+
+// shortForm compiles a map of variants to their allocations, and returns
+// where each variant was defined; not ok when a key is bad.
+func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []variantAt, ok bool) {
+	entries, ok := p.mapping(n, path, false)
+	if !ok {
+		return nil, false
+	}
+	e.reserve(len(entries))
+	where = make([]variantAt, 0, len(entries))
+	for _, en := range entries {
+		vp := joinPath(path, en.key)
+		if !p.variantName(en, vp) {
+			continue
+		}
+		if resolve(en.v).Kind == yaml.MappingNode {
+			p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
+			continue
+		}
+		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
+		where = append(where, variantAt{en.v, vp})
+	}
+	return where, true
+}
+
+// longForm is a long-form experiment being read: the experiment, and
+// where each of its variants was defined.
+type longForm struct {
+	e     *experiment
+	where []variantAt
+}
+
+// longFormShape is the keys of a long-form experiment: its own, then the
+// design keys (parse_design.go), then variants.
+var longFormShape = shape[longForm]{what: "a long-form experiment", whole: true,
+	fields: slices.Concat(longFormFields, designFields, []field[longForm]{
+		{name: "variants", read: func(p *parser, t *longForm, en entry, path string) bool {
+			t.where = p.longVariants(t.e, en.v, path)
+			return true
+		}},
+	})}
+
+var longFormFields = []field[longForm]{
+	{name: "id", read: func(p *parser, t *longForm, en entry, path string) bool {
+		var ok bool
+		t.e.id, ok = p.text(en.v, path, "an id")
+		return ok
+	}},
+	{name: "status", read: func(p *parser, t *longForm, en entry, path string) bool {
+		t.e.running = p.status(en.v, path)
+		return true
+	}},
+	{name: "salt", read: func(p *parser, t *longForm, en entry, path string) bool {
+		var ok bool
+		t.e.salt, ok = p.text(en.v, path, "a salt")
+		return ok
+	}},
+	{name: "audience", read: func(p *parser, t *longForm, en entry, path string) bool {
+		return p.audience(t.e, en.v, path)
+	}},
+	{name: "targeting", read: func(p *parser, t *longForm, en entry, path string) bool {
+		t.e.targeting = p.rules(en.v, path)
+		return true
+	}},
+	{name: "client", read: func(p *parser, t *longForm, en entry, path string) bool {
+		v := resolve(en.v)
+		if v.ShortTag() != "!!bool" {
+			p.errorf(v, path, ErrInvalidValue, "expected true or false, found %s", describe(v))
+			return false
+		}
+		_ = v.Decode(&t.e.client)
+		return true
+	}},
+}
+
+// audience sets e's audience to the one n names.
+func (p *parser) audience(e *experiment, n *yaml.Node, path string) bool {
+	name, ok := p.text(n, path, "an audience name")
+	if !ok {
+		return false
+	}
+	rs, found := p.audiences[name]
+	if !found {
+		p.errorf(n, path, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
+		return false
+	}
+	p.used["audience:"+name] = true
+	e.audience, e.audName = rs, name
+	return true
 }
 
 // known lists the defined names for an "unknown" error, when there are few.
@@ -263,8 +320,10 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 
 // longVariants compiles the variants map of a long-form experiment, and
 // returns where each variant was defined.
-func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []position) {
+func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
 	entries, _ := p.mapping(n, path, true)
+	e.reserve(len(entries))
+	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
 		vp := joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -272,35 +331,40 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		}
 		v := variant{key: en.key, id: en.key, payload: nullJSON}
 		vn := resolve(en.v)
-		where = append(where, position{en.v, vp})
+		where = append(where, variantAt{en.v, vp})
 		if vn.Kind != yaml.MappingNode {
 			e.addVariant(v, p.allocation(vn, vp))
 			continue
 		}
-		fields, _ := p.mapping(vn, vp, false)
-		var alloc allocation
-		hasAlloc := false
-		for _, f := range fields {
-			fp := joinPath(vp, f.key)
-			switch f.key {
-			case "id":
-				v.id, _ = p.text(f.v, fp, "an id")
-			case "allocation":
-				hasAlloc = true
-				alloc = p.allocation(f.v, fp)
-			case "payload":
-				v.payload = p.payload(f.v, fp)
-			default:
-				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a variant; expected id, allocation or payload", f.key)
-			}
-		}
-		if !hasAlloc {
-			p.errorf(vn, vp, ErrMissingKey, "variant %q has no allocation; expected a group name, a percentage or a list of those under allocation", en.key)
-		}
+		t := longVariant{v: v}
+		variantShape.read(p, vn, vp, &t)
+		v, alloc := t.v, t.alloc
 		e.addVariant(v, alloc)
 	}
 	return where
 }
+
+// longVariant is a variant of a long-form experiment being read.
+type longVariant struct {
+	v     variant
+	alloc allocation
+}
+
+var variantShape = shape[longVariant]{what: "a variant", fields: []field[longVariant]{
+	{name: "id", read: func(p *parser, t *longVariant, en entry, path string) bool {
+		var ok bool
+		t.v.id, ok = p.text(en.v, path, "an id")
+		return ok
+	}},
+	required(field[longVariant]{name: "allocation", read: func(p *parser, t *longVariant, en entry, path string) bool {
+		t.alloc = p.allocation(en.v, path)
+		return true
+	}}, "a group name, a percentage or a list of those"),
+	{name: "payload", read: func(p *parser, t *longVariant, en entry, path string) bool {
+		t.v.payload = p.payload(en.v, path)
+		return true
+	}},
+}}
 
 // variantName rejects the names validName rejects: the empty variant name,
 // in particular, Feature could not tell from off.

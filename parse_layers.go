@@ -92,26 +92,11 @@ func (p *parser) parseLayers(r *Ruleset, all []namedExperiment, layersN, holdout
 // experiments' ranges.
 func (p *parser) parseLayer(en entry, path string) (salt string, h *holdout, parts []layerPart) {
 	salt = "layer:" + en.key
-	fields, ok := p.mapping(en.v, path, false)
-	if !ok {
+	t := layerRead{salt: salt}
+	if read, _ := layerShape.read(p, en.v, path, &t); !read {
 		return salt, nil, nil
 	}
-	var expsN, holdN *yaml.Node
-	for _, f := range fields {
-		fp := joinPath(path, f.key)
-		switch f.key {
-		case "salt":
-			if s, ok := p.text(f.v, fp, "a salt"); ok {
-				salt = s
-			}
-		case "holdout":
-			holdN = f.v
-		case "experiments":
-			expsN = f.v
-		default:
-			p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a layer; expected salt, holdout or experiments", f.key)
-		}
-	}
+	salt, holdN, expsN := t.salt, t.holdout, t.experiments
 	if holdN != nil {
 		h = p.parseHoldout(holdN, joinPath(path, "holdout"), en.key, "holdout:"+en.key)
 	}
@@ -253,6 +238,43 @@ func (p *parser) lintSalts(global *holdout, n *yaml.Node, layerSalts, expSalts m
 	}
 }
 
+// layerRead is a layer being read: its salt, and its holdout and
+// experiments, read once the layer's name and salt are known.
+type layerRead struct {
+	salt                 string
+	holdout, experiments *yaml.Node
+}
+
+var layerShape = shape[layerRead]{what: "a layer", whole: true, fields: []field[layerRead]{
+	{name: "salt", read: func(p *parser, t *layerRead, en entry, path string) bool {
+		s, ok := p.text(en.v, path, "a salt")
+		if ok {
+			t.salt = s
+		}
+		return ok
+	}},
+	keep("holdout", func(t *layerRead) **yaml.Node { return &t.holdout }),
+	keep("experiments", func(t *layerRead) **yaml.Node { return &t.experiments }),
+}}
+
+// holdoutRead is a holdout {share, salt} being read.
+type holdoutRead struct {
+	h     *holdout
+	share bool // read without error
+}
+
+var holdoutShape = shape[holdoutRead]{what: "a holdout", fields: []field[holdoutRead]{
+	required(field[holdoutRead]{name: "share", read: func(p *parser, t *holdoutRead, en entry, path string) bool {
+		t.h.share, t.share = p.share(en.v, path)
+		return t.share
+	}}, "the share of users it keeps out, such as 5%"),
+	{name: "salt", read: func(p *parser, t *holdoutRead, en entry, path string) bool {
+		var ok bool
+		t.h.salt, ok = p.text(en.v, path, "a salt")
+		return ok
+	}},
+}}
+
 // parseHoldout reads a holdout: a share "N%" or {share, salt}.
 func (p *parser) parseHoldout(n *yaml.Node, path, layer, defaultSalt string) *holdout {
 	n = resolve(n)
@@ -264,26 +286,9 @@ func (p *parser) parseHoldout(n *yaml.Node, path, layer, defaultSalt string) *ho
 		}
 		h.share = share
 	} else {
-		fields, _ := p.mapping(n, path, false)
-		found := false
-		for _, f := range fields {
-			fp := joinPath(path, f.key)
-			switch f.key {
-			case "share":
-				var ok bool
-				if h.share, ok = p.share(f.v, fp); !ok {
-					return nil
-				}
-				found = true
-			case "salt":
-				h.salt, _ = p.text(f.v, fp, "a salt")
-			default:
-				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a holdout; expected share or salt", f.key)
-			}
-		}
-		if !found {
-			p.errorf(n, path, ErrMissingKey, "a holdout needs share: the share of users it keeps out, such as 5%%")
-			return nil
+		t := holdoutRead{h: h}
+		if holdoutShape.read(p, n, path, &t); !t.share {
+			return nil // share missing or not read (both reported)
 		}
 	}
 	if h.share == Buckets {

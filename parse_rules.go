@@ -32,97 +32,90 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 		p.errorf(n, path, ErrInvalidValue, "expected a list of rules ({conditions: [...]}), found %s", describe(n))
 		return nil
 	}
-	condition := p.condition
+	rule := &ruleShape
 	if snapshot {
-		condition = p.snapshotCondition
+		rule = &publishedRuleShape
 	}
 	out := make(rules, 0, len(n.Content))
 	for i, rn := range n.Content {
-		rp := indexPath(path, i)
-		fields, ok := p.mapping(rn, rp, false)
-		if !ok {
-			continue
+		p.scratch.conds = []cond{}
+		if read, _ := rule.read(p, rn, indexPath(path, i), &p.scratch.conds); read {
+			out = append(out, p.scratch.conds)
 		}
-		conds := []cond{}
-		for _, f := range fields {
-			fp := joinPath(rp, f.key)
-			switch {
-			case f.key == "conditions":
-			case snapshot:
-				p.warnf(f.k, fp, "key %q is not part of a published rule; it is ignored", f.key)
-				continue
-			default:
-				p.errorf(f.k, fp, ErrUnknownKey, "unknown key %q in a rule; expected conditions", f.key)
-				continue
-			}
-			cn := resolve(f.v)
-			if isNull(cn) {
-				continue
-			}
-			if cn.Kind != yaml.SequenceNode {
-				p.errorf(cn, fp, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
-				continue
-			}
-			for j, c := range cn.Content {
-				if d, ok := condition(c, indexPath(fp, j)); ok {
-					d.key = nameKey(d.attr)
-					conds = append(conds, d)
-				}
-			}
-		}
-		out = append(out, conds)
 	}
 	return out
 }
 
+// ruleShape and publishedRuleShape are the keys of a rule, in a config
+// and in a published snapshot.
+var (
+	ruleShape = shape[[]cond]{what: "a rule", whole: true, fields: []field[[]cond]{
+		{name: "conditions", read: func(p *parser, t *[]cond, en entry, path string) bool {
+			return p.conditions(t, en.v, path, p.condition)
+		}},
+	}}
+	publishedRuleShape = shape[[]cond]{what: "a published rule", open: true, whole: true, fields: []field[[]cond]{
+		{name: "conditions", read: func(p *parser, t *[]cond, en entry, path string) bool {
+			return p.conditions(t, en.v, path, p.snapshotCondition)
+		}},
+	}}
+)
+
+// conditions compiles a rule's list of conditions into conds, with
+// condition; a null node is an empty list.
+func (p *parser) conditions(conds *[]cond, n *yaml.Node, path string, condition func(*yaml.Node, string) (cond, bool)) bool {
+	cn := resolve(n)
+	if isNull(cn) {
+		return true
+	}
+	if cn.Kind != yaml.SequenceNode {
+		p.errorf(cn, path, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
+		return true
+	}
+	for j, c := range cn.Content {
+		if d, ok := condition(c, indexPath(path, j)); ok {
+			d.key = nameKey(d.attr) // read against the Context's inline attributes (attrs.go)
+			*conds = append(*conds, d)
+		}
+	}
+	return true
+}
+
+// condNodes are a condition's three keys, compiled together once all are
+// found (the value's check depends on the operator).
+type condNodes struct{ attr, op, val *yaml.Node }
+
+var conditionShape = shape[condNodes]{what: "a condition", whole: true, fields: []field[condNodes]{
+	required(keep("attribute", func(t *condNodes) **yaml.Node { return &t.attr }), ""),
+	required(keep("operator", func(t *condNodes) **yaml.Node { return &t.op }), ""),
+	required(keep("value", func(t *condNodes) **yaml.Node { return &t.val }), ""),
+}}
+
 // condition compiles {attribute, operator, value}.
 func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
-	fields, ok := p.mapping(n, path, false)
-	if !ok {
-		return cond{}, false
-	}
-	var attrN, opN, valN *yaml.Node
-	for _, f := range fields {
-		switch f.key {
-		case "attribute":
-			attrN = f.v
-		case "operator":
-			opN = f.v
-		case "value":
-			valN = f.v
-		default:
-			p.errorf(f.k, joinPath(path, f.key), ErrUnknownKey, "unknown key %q in a condition; expected attribute, operator and value", f.key)
-		}
-	}
-	n = resolve(n)
-	for _, m := range []struct {
-		name string
-		node *yaml.Node
-	}{{"attribute", attrN}, {"operator", opN}, {"value", valN}} {
-		if m.node == nil {
-			p.errorf(n, path, ErrMissingKey, "the condition has no %s; expected attribute, operator and value", m.name)
-			ok = false
-		}
-	}
-	if !ok {
+	p.scratch.cond = condNodes{}
+	read, _ := conditionShape.read(p, n, path, &p.scratch.cond)
+	t := p.scratch.cond
+	if !read || t.attr == nil || t.op == nil || t.val == nil {
 		return cond{}, false
 	}
 	var d cond
-	if d.attr, ok = p.text(attrN, joinPath(path, "attribute"), "an attribute name"); !ok {
+	var ok bool
+	if d.attr, ok = p.text(t.attr, joinPath(path, "attribute"), "an attribute name"); !ok {
 		return cond{}, false
 	}
-	opName, ok := p.text(opN, joinPath(path, "operator"), "an operator")
+	opName, ok := p.text(t.op, joinPath(path, "operator"), "an operator")
 	if !ok {
 		return cond{}, false
 	}
 	o, found := operators[opName]
 	if !found {
-		p.errorf(resolve(opN), joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of %s", opName, operatorNames)
+		p.errorf(resolve(t.op), joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of %s", opName, operatorNames)
 		return cond{}, false
 	}
 	d.op = o.op
 	vp := joinPath(path, "value")
-	vn := resolve(valN)
+	vn := resolve(t.val)
 	d.val = p.value(vn, vp)
 	if !p.operand(&d, o, vn, vp) {
 		return cond{}, false

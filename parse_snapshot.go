@@ -19,10 +19,14 @@ import (
 
 // isSnapshot reports whether a config document is a published snapshot:
 // its experiments are an array.
-func isSnapshot(top []entry) bool {
-	for _, e := range top {
-		if e.key == "experiments" {
-			return resolve(e.v).Kind == yaml.SequenceNode
+func isSnapshot(doc *yaml.Node) bool {
+	doc = resolve(doc)
+	if doc.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if k := resolve(doc.Content[i]); k.Kind == yaml.ScalarNode && k.Value == "experiments" {
+			return resolve(doc.Content[i+1]).Kind == yaml.SequenceNode
 		}
 	}
 	return false
@@ -30,70 +34,93 @@ func isSnapshot(top []entry) bool {
 
 // snapshot compiles a published snapshot. Keys the platform does not write
 // are ignored with a warning, so that a newer platform's snapshots load.
-func (p *parser) snapshot(top []entry) *Ruleset {
-	r := &Ruleset{}
-	var exps []namedExperiment
-	for _, e := range top {
-		switch e.key {
-		case "version":
-			n := resolve(e.v)
-			num, ok := scalarNumber(n)
-			if n.Kind != yaml.ScalarNode || !ok || !wire.ValidVersion(num.f) {
-				p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
-				continue
-			}
-			r.version = int64(num.f)
-		case "environment":
-			r.env, _ = p.text(e.v, "environment", "an environment name")
-		case "experiments":
-			n := resolve(e.v)
-			for i, en := range n.Content {
-				if x := p.snapshotExperiment(en, indexPath("experiments", i)); x != nil {
-					exps = append(exps, namedExperiment{x, en})
-				}
-			}
-		case "publishedAt":
-		default:
-			p.warnf(e.k, e.key, "key %q is not part of a published snapshot; it is ignored", e.key)
-		}
-	}
-	r.exps = applyEnv(exps, nil)
+func (p *parser) snapshot(doc *yaml.Node) *Ruleset {
+	t := snapshotTop{r: &Ruleset{}}
+	snapshotShape.read(p, doc, "", &t)
+	r := t.r
+	r.exps = applyEnv(t.exps, nil)
 	r.byName = index(r.exps)
 	r.groupPack = packSalt(r.groupSalt)
 	return r
 }
 
-func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
-	fields, ok := p.mapping(n, path, false)
-	if !ok {
-		return nil
-	}
-	e := &experiment{running: true, salt: "undefined"}
-	var allocs *yaml.Node
-	hasKey, hasID := false, false
-	for _, f := range fields {
-		fp := joinPath(path, f.key)
-		switch f.key {
-		case "id":
-			e.id, hasID = p.text(f.v, fp, "an experiment id")
-		case "key":
-			e.key, hasKey = p.text(f.v, fp, "an experiment key")
-		case "salt":
-			e.salt = p.jsString(f.v, fp)
-		case "audienceRules":
-			e.audience = p.ruleList(f.v, fp, true)
-		case "targetingRules":
-			e.targeting = p.ruleList(f.v, fp, true)
-		case "variants":
-			p.snapshotVariants(e, f.v, fp)
-		case "allocations":
-			allocs = f.v
-		default:
-			p.warnf(f.k, fp, "key %q is not part of a published experiment; it is ignored", f.key)
+// snapshotTop is what the top level of a published snapshot holds.
+type snapshotTop struct {
+	r    *Ruleset
+	exps []namedExperiment
+}
+
+var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true, fields: []field[snapshotTop]{
+	{name: "version", read: func(p *parser, t *snapshotTop, en entry, _ string) bool {
+		n := resolve(en.v)
+		num, ok := scalarNumber(n)
+		if n.Kind != yaml.ScalarNode || !ok || !wire.ValidVersion(num.f) {
+			p.errorf(n, "version", ErrInvalidValue, "expected an integer version, found %s", describe(n))
+			return false
 		}
-	}
-	if !hasKey || !hasID {
-		p.errorf(resolve(n), path, ErrMissingKey, "a published experiment needs an id and a key")
+		t.r.version = int64(num.f)
+		return true
+	}},
+	{name: "environment", read: func(p *parser, t *snapshotTop, en entry, path string) bool {
+		var ok bool
+		t.r.env, ok = p.text(en.v, path, "an environment name")
+		return ok
+	}},
+	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, path string) bool {
+		for i, n := range resolve(en.v).Content { // a list: see isSnapshot
+			if x := p.snapshotExperiment(n, indexPath(path, i)); x != nil {
+				t.exps = append(t.exps, namedExperiment{x, n})
+			}
+		}
+		return true
+	}},
+	{name: "publishedAt", read: func(*parser, *snapshotTop, entry, string) bool { return true }},
+}}
+
+// snapshotExp is a published experiment being read: the allocations are
+// compiled once the variants they name are known.
+type snapshotExp struct {
+	e             *experiment
+	allocs        *yaml.Node
+	hasID, hasKey bool // read without error
+}
+
+var snapshotExpShape = shape[snapshotExp]{what: "a published experiment", open: true, whole: true, fields: []field[snapshotExp]{
+	{name: "id", required: true, read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		t.e.id, t.hasID = p.text(en.v, path, "an experiment id")
+		return t.hasID
+	}},
+	{name: "key", required: true, read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		t.e.key, t.hasKey = p.text(en.v, path, "an experiment key")
+		return t.hasKey
+	}},
+	{name: "salt", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		t.e.salt = p.jsString(en.v, path)
+		return true
+	}},
+	{name: "audienceRules", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		t.e.audience = p.ruleList(en.v, path, true)
+		return true
+	}},
+	{name: "targetingRules", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		t.e.targeting = p.ruleList(en.v, path, true)
+		return true
+	}},
+	{name: "variants", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+		p.snapshotVariants(t.e, en.v, path)
+		return true
+	}},
+	{name: "allocations", read: func(_ *parser, t *snapshotExp, en entry, _ string) bool {
+		t.allocs = en.v
+		return true
+	}},
+}}
+
+func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
+	t := snapshotExp{e: &experiment{running: true, salt: "undefined"}}
+	snapshotExpShape.read(p, n, path, &t)
+	e := t.e
+	if !t.hasID || !t.hasKey { // reported: missing, or not read
 		return nil
 	}
 	if e.key == "" || strings.IndexByte(e.key, 0) >= 0 { // the platform requires a key; Feature needs a name
@@ -104,7 +131,7 @@ func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
 		p.errorf(resolve(n), joinPath(path, "key"), ErrTooLarge, "an experiment key is %d bytes; the limit is %d (MaxNameLength)", len(e.key), MaxNameLength)
 		return nil
 	}
-	p.snapshotAllocations(e, allocs, joinPath(path, "allocations"))
+	p.snapshotAllocations(e, t.allocs, joinPath(path, "allocations"))
 	return e
 }
 
@@ -119,27 +146,10 @@ func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
 	}
 	for i, vn := range n.Content {
 		vp := indexPath(path, i)
-		fields, ok := p.mapping(vn, vp, false)
-		if !ok {
-			continue
-		}
-		var v variant // payload nil: absent stays absent
-		hasKey, hasID := false, false
-		for _, f := range fields {
-			fp := joinPath(vp, f.key)
-			switch f.key {
-			case "id":
-				v.id, hasID = p.text(f.v, fp, "a variant id")
-			case "key":
-				v.key, hasKey = p.text(f.v, fp, "a variant key")
-			case "payload":
-				v.payload = p.payload(f.v, fp)
-			default:
-				p.warnf(f.k, fp, "key %q is not part of a published variant; it is ignored", f.key)
-			}
-		}
-		if !hasKey || !hasID {
-			p.errorf(resolve(vn), vp, ErrMissingKey, "a published variant needs an id and a key")
+		t := snapshotVar{} // payload nil: absent stays absent
+		snapshotVarShape.read(p, vn, vp, &t)
+		v := t.v
+		if !t.hasID || !t.hasKey { // reported: missing, or not read
 			continue
 		}
 		if v.key == "" { // the platform requires one; Feature could not tell it from off
@@ -175,27 +185,11 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 	}
 	for i, an := range n.Content {
 		ap := indexPath(path, i)
-		fields, ok := p.mapping(an, ap, false)
-		if !ok {
+		t := snapshotAlloc{start: math.NaN(), end: math.NaN()} // absent: undefined, never compares
+		if read, _ := snapshotAllocShape.read(p, an, ap, &t); !read {
 			continue
 		}
-		start, end := math.NaN(), math.NaN() // absent: undefined, never compares
-		variantID, idIsString := "", false
-		for _, f := range fields {
-			fp := joinPath(ap, f.key)
-			switch f.key {
-			case "variantId":
-				vn := resolve(f.v)
-				idIsString = stringTag(vn)
-				variantID = vn.Value
-			case "rangeStart":
-				start = p.jsNumber(f.v, fp)
-			case "rangeEnd":
-				end = p.jsNumber(f.v, fp)
-			default:
-				p.warnf(f.k, fp, "key %q is not part of a published allocation; it is ignored", f.key)
-			}
-		}
+		start, end, variantID, idIsString := t.start, t.end, t.variantID, t.idIsString
 		a := arm{variant: -1}
 		if idIsString {
 			a.variant = byID.find(e.variants, variantID)
@@ -216,39 +210,90 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 // semantics: its seven operators, any other operator false, a missing
 // value JavaScript's undefined.
 func (p *parser) snapshotCondition(n *yaml.Node, path string) (cond, bool) {
-	fields, ok := p.mapping(n, path, false)
-	if !ok {
+	p.scratch.pcond = snapshotCond{d: cond{val: value{kind: kUndefined}, platform: true}}
+	snapshotCondShape.read(p, n, path, &p.scratch.pcond)
+	t := p.scratch.pcond
+	d := t.d
+	if !t.hasAttr { // reported: missing, or not read
 		return cond{}, false
 	}
-	d := cond{val: value{kind: kUndefined}, platform: true}
-	hasAttr, opName := false, ""
-	for _, f := range fields {
-		fp := joinPath(path, f.key)
-		switch f.key {
-		case "attribute":
-			d.attr, hasAttr = p.text(f.v, fp, "an attribute name")
-		case "operator":
-			if on := resolve(f.v); on.Kind == yaml.ScalarNode {
-				opName = on.Value
-			}
-		case "value":
-			d.val = p.value(resolve(f.v), fp).doubles()
-		default:
-			p.warnf(f.k, fp, "key %q is not part of a published condition; it is ignored", f.key)
-		}
-	}
-	if !hasAttr {
-		p.errorf(resolve(n), path, ErrMissingKey, "the condition has no attribute")
-		return cond{}, false
-	}
-	if o, found := operators[opName]; found && o.platform {
+	if o, found := operators[t.opName]; found && o.platform {
 		d.op = o.op
 	} else {
-		d.op, d.opText = opFalse, opName
-		p.warnf(resolve(n), path, "operator %q is not one of the platform's (eq, neq, in, notIn, contains, gt, lt): the condition is false for every user", opName)
+		d.op, d.opText = opFalse, t.opName
+		p.warnf(resolve(n), path, "operator %q is not one of the platform's (eq, neq, in, notIn, contains, gt, lt): the condition is false for every user", t.opName)
 	}
 	return d, true
 }
+
+// snapshotVar is a published variant being read.
+type snapshotVar struct {
+	v             variant
+	hasID, hasKey bool // read without error
+}
+
+var snapshotVarShape = shape[snapshotVar]{what: "a published variant", open: true, whole: true, fields: []field[snapshotVar]{
+	{name: "id", required: true, read: func(p *parser, t *snapshotVar, en entry, path string) bool {
+		t.v.id, t.hasID = p.text(en.v, path, "a variant id")
+		return t.hasID
+	}},
+	{name: "key", required: true, read: func(p *parser, t *snapshotVar, en entry, path string) bool {
+		t.v.key, t.hasKey = p.text(en.v, path, "a variant key")
+		return t.hasKey
+	}},
+	{name: "payload", read: func(p *parser, t *snapshotVar, en entry, path string) bool {
+		t.v.payload = p.payload(en.v, path)
+		return true
+	}},
+}}
+
+// snapshotAlloc is a published allocation being read: its variant id,
+// and its range as JavaScript compares it (jsNumber).
+type snapshotAlloc struct {
+	start, end float64
+	variantID  string
+	idIsString bool
+}
+
+var snapshotAllocShape = shape[snapshotAlloc]{what: "a published allocation", open: true, whole: true, fields: []field[snapshotAlloc]{
+	{name: "variantId", read: func(_ *parser, t *snapshotAlloc, en entry, _ string) bool {
+		vn := resolve(en.v)
+		t.idIsString, t.variantID = stringTag(vn), vn.Value
+		return true
+	}},
+	{name: "rangeStart", read: func(p *parser, t *snapshotAlloc, en entry, path string) bool {
+		t.start = p.jsNumber(en.v, path)
+		return true
+	}},
+	{name: "rangeEnd", read: func(p *parser, t *snapshotAlloc, en entry, path string) bool {
+		t.end = p.jsNumber(en.v, path)
+		return true
+	}},
+}}
+
+// snapshotCond is a published condition being read.
+type snapshotCond struct {
+	d       cond
+	opName  string
+	hasAttr bool // read without error
+}
+
+var snapshotCondShape = shape[snapshotCond]{what: "a published condition", open: true, whole: true, fields: []field[snapshotCond]{
+	{name: "attribute", required: true, read: func(p *parser, t *snapshotCond, en entry, path string) bool {
+		t.d.attr, t.hasAttr = p.text(en.v, path, "an attribute name")
+		return t.hasAttr
+	}},
+	{name: "operator", read: func(_ *parser, t *snapshotCond, en entry, _ string) bool {
+		if on := resolve(en.v); on.Kind == yaml.ScalarNode {
+			t.opName = on.Value
+		}
+		return true
+	}},
+	{name: "value", read: func(p *parser, t *snapshotCond, en entry, path string) bool {
+		t.d.val = p.value(resolve(en.v), path).doubles()
+		return true
+	}},
+}}
 
 // jsString is JavaScript's String(v) for a salt, as the platform builds
 // `${userKey}:${salt}`: an absent salt is "undefined", null is "null".

@@ -69,43 +69,6 @@ func indexPath(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-// mapping returns the entries of a map node, checking for duplicate and
-// non-scalar keys. A null node is an empty map when nullOK.
-func (p *parser) mapping(n *yaml.Node, path string, nullOK bool) ([]entry, bool) {
-	n = resolve(n)
-	if nullOK && isNull(n) {
-		return nil, true
-	}
-	if n.Kind != yaml.MappingNode {
-		p.errorf(n, path, ErrInvalidValue, "expected a map, found %s", describe(n))
-		return nil, false
-	}
-	out := make([]entry, 0, len(n.Content)/2)
-	seen := make(map[string]*yaml.Node, len(n.Content)/2)
-	ok := true
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			p.errorf(k, path, ErrInvalidValue, "a key is %s; expected a string", describe(k))
-			ok = false
-			continue
-		}
-		if k.ShortTag() == "!!merge" {
-			p.errorf(k, path, ErrInvalidValue, "merge keys (<<) are not supported; repeat the keys instead")
-			ok = false
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			p.errorf(k, joinPath(path, k.Value), ErrDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
-			ok = false
-			continue
-		}
-		seen[k.Value] = k
-		out = append(out, entry{key: k.Value, k: k, v: v})
-	}
-	return out, ok
-}
-
 // text reads a scalar that names something (an id, a salt): a string or an
 // integer, as written.
 func (p *parser) text(n *yaml.Node, path, what string) (string, bool) {

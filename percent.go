@@ -16,7 +16,7 @@ import (
 // whatever they are: each span that overlaps an earlier-starting span of
 // another variant is one error, naming that other span; the error is
 // reported at the variant that comes later in the file.
-func (p *parser) checkSpans(e *experiment, where []position, n *yaml.Node, path string) {
+func (p *parser) checkSpans(e *experiment, where []variantAt, n *yaml.Node, path string) {
 	type owned struct {
 		s span
 		v int

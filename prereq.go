@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -92,6 +93,19 @@ func (p *parser) parseRequires(d *designDecl, n *yaml.Node, path string) {
 	p.requirement(d, n, path)
 }
 
+var requirementShape = shape[reqDecl]{what: "a requirement", fields: []field[reqDecl]{
+	required(field[reqDecl]{name: "experiment", read: func(p *parser, rd *reqDecl, en entry, path string) bool {
+		var ok bool
+		rd.name, ok = p.text(en.v, path, "an experiment name")
+		return ok
+	}}, "the name of the experiment required"),
+	{name: "variant", read: func(p *parser, rd *reqDecl, en entry, path string) bool {
+		var ok bool
+		rd.variant, ok = p.text(en.v, path, "a variant name")
+		return ok
+	}},
+}}
+
 func (p *parser) requirement(d *designDecl, n *yaml.Node, path string) {
 	switch {
 	case stringTag(n):
@@ -101,21 +115,11 @@ func (p *parser) requirement(d *designDecl, n *yaml.Node, path string) {
 		p.errorf(n, path, ErrInvalidValue, "expected an experiment name or {experiment: NAME, variant: NAME}, found %s", describe(n))
 		return
 	}
-	entries, _ := p.mapping(n, path, false)
 	rd := reqDecl{node: n, path: path}
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
-		switch en.key {
-		case "experiment":
-			rd.name, _ = p.text(en.v, kp, "an experiment name")
-		case "variant":
-			rd.variant, _ = p.text(en.v, kp, "a variant name")
-		default:
-			p.errorf(en.k, kp, ErrUnknownKey, "unknown key %q in a requirement; expected experiment or variant", en.key)
-		}
+	if _, ok := requirementShape.read(p, n, path, &rd); ok && rd.name == "" {
+		p.errorf(n, path, ErrMissingKey, "%s", requirementShape.missing(0)) // experiment: ""
 	}
 	if rd.name == "" {
-		p.errorf(n, path, ErrMissingKey, "a requirement needs experiment: the name of the experiment required")
 		return
 	}
 	d.requires = append(d.requires, rd)
@@ -127,6 +131,9 @@ func (p *parser) requirement(d *designDecl, n *yaml.Node, path string) {
 // of each experiment. Errors are reported once however many environments
 // share the declaration.
 func (p *parser) resolveRequires(exps []*experiment) map[*experiment][]prereq {
+	if !slices.ContainsFunc(exps, func(e *experiment) bool { return p.decls[e] != nil && len(p.decls[e].requires) > 0 }) {
+		return nil // nothing to resolve: the common config costs no maps
+	}
 	byName := make(map[string]*experiment, len(exps))
 	for _, e := range exps {
 		if _, dup := byName[e.key]; !dup {

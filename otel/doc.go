@@ -5,7 +5,7 @@
 //
 //	tel, err := experimentotel.New(experimentotel.Options{})
 //	live, err := experiment.Watch(ctx, src, tel.WatchOptions(&experiment.WatchOptions{
-//		Parse: []experiment.Option{experiment.WithExposures(tel.Exposure)},
+//		Exposures: tel.Exposure,
 //	}))
 //	handler = experiment.Middleware(live, experiment.MiddlewareOptions{User: user})(handler)
 //

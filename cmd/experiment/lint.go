@@ -45,13 +45,10 @@ pre-commit (.pre-commit-config.yaml):
 
 // finding is one error or warning, as -json writes it.
 type finding struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`   // 1-based; 0 if unknown
-	Column   int    `json:"column"` // 1-based; 0 if unknown
-	Path     string `json:"path"`   // key path, e.g. experiments.featureTwo[1]; "" for the document
-	Severity string `json:"severity"`
-	Kind     string `json:"kind,omitempty"` // errors only: the sentinel's text, e.g. "unknown group"
-	Message  string `json:"message"`
+	experiment.Position        // file, line, column, key path
+	Severity            string `json:"severity"`
+	Kind                string `json:"kind,omitempty"` // errors only: the sentinel's text, e.g. "unknown group"
+	Message             string `json:"message"`
 }
 
 func (f finding) String() string {
@@ -136,12 +133,12 @@ func lintFile(file string) []finding {
 		if errors.As(err, &pe) {
 			msg = pe.Op + ": " + pe.Err.Error()
 		}
-		return []finding{{File: file, Severity: "error", Kind: "read error", Message: msg}}
+		return []finding{{Position: experiment.Position{File: file}, Severity: "error", Kind: "read error", Message: msg}}
 	}
 	errs, warns := experiment.Check(data, append(loadOptions(""), experiment.WithName(file))...)
 	var out []finding
 	for _, e := range errs {
-		f := finding{File: e.File, Line: e.Line, Column: e.Column, Path: e.Path, Severity: "error", Message: e.Msg}
+		f := finding{Position: e.Position, Severity: "error", Message: e.Msg}
 		if e.Err != nil {
 			f.Kind = e.Err.Error()
 			if f.Message == "" {
@@ -151,7 +148,7 @@ func lintFile(file string) []finding {
 		out = append(out, f)
 	}
 	for _, w := range warns {
-		out = append(out, finding{File: w.File, Line: w.Line, Column: w.Column, Path: w.Path, Severity: "warning", Message: w.Msg})
+		out = append(out, finding{Position: w.Position, Severity: "warning", Message: w.Msg})
 	}
 	slices.SortStableFunc(out, func(a, b finding) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))

@@ -39,7 +39,7 @@ var pageHTML string
 
 // page is parsed once, with the template functions that evaluate against
 // the request's pinned config.
-var page = template.Must(template.New("page").Funcs(experiment.TemplateFuncs()).Parse(pageHTML))
+var page = template.Must(template.New("page").Funcs(experiment.FuncMap(nil)).Parse(pageHTML))
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen on `host:port`")
@@ -80,9 +80,9 @@ func newHandler(ctx context.Context, configFile string, logger *slog.Logger) (ht
 		rules = rs
 	} else {
 		live, err := experiment.Watch(ctx, experiment.FileSource(configFile), &experiment.WatchOptions{
-			Interval: 2 * time.Second,
-			Logger:   logger,
-			Parse:    []experiment.Option{experiment.WithExposures(logExposure)},
+			Interval:  2 * time.Second,
+			Logger:    logger,
+			Exposures: logExposure,
 		})
 		if err != nil {
 			return nil, err

@@ -1,0 +1,265 @@
+package experiment
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// scanJSON is decodeJSON's fast path: it reads a valid JSON document into
+// the same node tree jsonReader builds (FuzzScanJSON checks that they
+// agree), scanning the bytes itself instead of going through
+// encoding/json's tokens, and taking the nodes and their Content from a
+// few large blocks instead of one allocation each. At anything that is not
+// valid JSON (or is nested deeper than maxJSONDepth) it reports false, and
+// jsonReader reads the document again to say what is wrong. data must be
+// valid UTF-8, which decode has checked.
+func scanJSON(data []byte) (*yaml.Node, bool) {
+	s := &jsonScanner{data: data, line: 1, col: 1}
+	s.nodes = make([]yaml.Node, 0, min(len(data)/12+1, 1<<14)) // then blocks of 1024
+	n, ok := s.value()
+	if !ok {
+		return nil, false
+	}
+	s.skip()
+	return n, s.off == len(data)
+}
+
+type jsonScanner struct {
+	data  []byte
+	off   int // the next byte to read
+	depth int
+
+	curOff, line, col int // the position at curOff (see pos)
+
+	nodes []yaml.Node  // the block new nodes come from
+	ptrs  []*yaml.Node // the block Content slices come from
+	kids  []*yaml.Node // the children of the open containers, innermost last
+}
+
+// pos returns the 1-based line and column (in runes) of offset off, which
+// is never before the last one asked: positions are computed in one pass.
+func (s *jsonScanner) pos(off int) (line, col int) {
+	for _, c := range s.data[s.curOff:off] {
+		switch {
+		case c == '\n':
+			s.line, s.col = s.line+1, 1
+		case c&0xC0 != 0x80: // not a UTF-8 continuation byte: a new rune
+			s.col++
+		}
+	}
+	s.curOff = off
+	return s.line, s.col
+}
+
+// skip moves past JSON whitespace.
+func (s *jsonScanner) skip() {
+	for s.off < len(s.data) {
+		switch s.data[s.off] {
+		case ' ', '\t', '\r', '\n':
+			s.off++
+		default:
+			return
+		}
+	}
+}
+
+// node returns a new node at offset off, from the current block.
+func (s *jsonScanner) node(off int) *yaml.Node {
+	if len(s.nodes) == cap(s.nodes) {
+		s.nodes = make([]yaml.Node, 0, 1024)
+	}
+	s.nodes = s.nodes[:len(s.nodes)+1]
+	n := &s.nodes[len(s.nodes)-1]
+	n.Line, n.Column = s.pos(off)
+	return n
+}
+
+// content copies kids into a Content slice from the current block; nil
+// for none, as jsonReader leaves an empty container.
+func (s *jsonScanner) content(kids []*yaml.Node) []*yaml.Node {
+	k := len(kids)
+	if k == 0 {
+		return nil
+	}
+	if cap(s.ptrs)-len(s.ptrs) < k {
+		s.ptrs = make([]*yaml.Node, 0, max(k, 4096))
+	}
+	at := len(s.ptrs)
+	s.ptrs = append(s.ptrs, kids...)
+	return s.ptrs[at : at+k : at+k]
+}
+
+// value reads one JSON value, after whitespace.
+func (s *jsonScanner) value() (*yaml.Node, bool) {
+	s.skip()
+	if s.off >= len(s.data) {
+		return nil, false
+	}
+	n := s.node(s.off)
+	switch c := s.data[s.off]; {
+	case c == '{':
+		n.Kind, n.Tag = yaml.MappingNode, "!!map"
+		return n, s.container(n, '}')
+	case c == '[':
+		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+		return n, s.container(n, ']')
+	case c == '"':
+		v, ok := s.str()
+		n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
+		return n, ok
+	case c == '-' || c >= '0' && c <= '9':
+		return n, s.number(n)
+	}
+	for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
+		if len(s.data)-s.off >= len(lit.text) && string(s.data[s.off:s.off+len(lit.text)]) == lit.text {
+			s.off += len(lit.text)
+			n.Kind, n.Tag, n.Value = yaml.ScalarNode, lit.tag, lit.text
+			return n, true
+		}
+	}
+	return nil, false
+}
+
+// container reads the members of an object or the elements of an array,
+// from its opening byte to end.
+func (s *jsonScanner) container(n *yaml.Node, end byte) bool {
+	s.depth++
+	if s.depth > maxJSONDepth {
+		return false
+	}
+	s.off++
+	base := len(s.kids)
+	s.skip()
+	if s.off < len(s.data) && s.data[s.off] == end {
+		s.off++
+		s.depth--
+		return true
+	}
+	for {
+		if end == '}' {
+			if !s.key() {
+				return false
+			}
+		}
+		v, ok := s.value()
+		if !ok {
+			return false
+		}
+		s.kids = append(s.kids, v)
+		s.skip()
+		if s.off >= len(s.data) {
+			return false
+		}
+		c := s.data[s.off]
+		s.off++
+		if c == end {
+			break
+		}
+		if c != ',' {
+			return false
+		}
+	}
+	n.Content = s.content(s.kids[base:])
+	s.kids = s.kids[:base]
+	s.depth--
+	return true
+}
+
+// key reads an object member's key and its colon.
+func (s *jsonScanner) key() bool {
+	s.skip()
+	if s.off >= len(s.data) || s.data[s.off] != '"' {
+		return false
+	}
+	k, ok := s.value()
+	if !ok {
+		return false
+	}
+	s.kids = append(s.kids, k)
+	s.skip()
+	if s.off >= len(s.data) || s.data[s.off] != ':' {
+		return false
+	}
+	s.off++
+	return true
+}
+
+// str reads a string. One without escapes is its bytes; one with escapes
+// is decoded by encoding/json, so that escapes (surrogate pairs, invalid
+// ones) mean what they mean to jsonReader.
+func (s *jsonScanner) str() (string, bool) {
+	start := s.off + 1
+	escaped := false
+	for i := start; i < len(s.data); i++ {
+		switch c := s.data[i]; {
+		case c == '\\':
+			escaped = true
+			i++
+		case c == '"':
+			s.off = i + 1
+			if !escaped {
+				return string(s.data[start:i]), true
+			}
+			var v string
+			err := json.Unmarshal(s.data[start-1:i+1], &v)
+			return v, err == nil
+		case c < 0x20:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// number reads a number into n: !!int when it is an integer that fits an
+// int64, !!float otherwise, its text as written.
+func (s *jsonScanner) number(n *yaml.Node) bool {
+	d, i := s.data, s.off
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		i = digits(d, i)
+	default:
+		return false
+	}
+	integer := true
+	if i < len(d) && d[i] == '.' {
+		integer = false
+		if i = digits(d, i+1); d[i-1] == '.' {
+			return false
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		integer = false
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := digits(d, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", string(d[s.off:i])
+	if integer {
+		if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			n.Tag = "!!int"
+		}
+	}
+	s.off = i
+	return true
+}
+
+// digits returns the offset after the decimal digits from i.
+func digits(d []byte, i int) int {
+	for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+		i++
+	}
+	return i
+}
