@@ -22,7 +22,7 @@ type Ruleset struct {
 	groupSalt string        // the top-level salt, for percentages in groups
 	groupPack *saltPack     // groupSalt, laid out for hashing
 	exps      []*experiment // config order, env overrides applied
-	byName    map[string]ref
+	byName    names // every name lookup accepts (names.go)
 	warnings  []Warning
 	exposed   func(Exposure)   // WithExposures; nil for none
 	clock     func() time.Time // WithClock; nil for time.Now

@@ -65,7 +65,7 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
-func index(exps []*experiment) map[string]ref {
+func index(exps []*experiment) names {
 	m := make(map[string]ref, 2*len(exps))
 	for _, e := range exps {
 		if e.pack == nil {
@@ -89,7 +89,7 @@ func index(exps []*experiment) map[string]ref {
 			}
 		}
 	}
-	return m
+	return newNames(m)
 }
 
 // variantScanLimit is the number of variants up to which a linear scan
