@@ -55,11 +55,31 @@ func flatten(e *experiment) []flatStep {
 	return steps
 }
 
+// splitOnly reports whether every step is a stepSplit.
+func splitOnly(steps []flatStep) bool {
+	for _, s := range steps {
+		if s.kind != stepSplit {
+			return false
+		}
+	}
+	return len(steps) > 0
+}
+
 // chooseFlat is choose for an experiment with steps: the variant of the
 // first step that holds the user in c, or -1. Each bucket is hashed at
 // most once, and only when a step needs it; gb caches the group bucket as
 // in decide.
 func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
+	if e.splitOnly {
+		// The common shape (percentages only): hash once, then compare.
+		b := c.bucketPacked(e.pack, e.salt)
+		for i := range e.flat {
+			if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
+				return int(s.variant)
+			}
+		}
+		return -1
+	}
 	b := -1
 	for i := range e.flat {
 		s := &e.flat[i]

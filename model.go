@@ -51,6 +51,7 @@ type experiment struct {
 	arms      []arm      // tried in order; the first whose allocation matches decides
 	pack      *saltPack  // salt, laid out for hashing (see salt.go)
 	flat      []flatStep // the arms as choose follows them (flat.go); nil: decide's walk
+	splitOnly bool       // every step of flat is a percentage of the experiment's salt
 	// design holds what decide checks after targeting: schedule,
 	// prerequisites, holdouts, layer, ramp (see gate). nil for an
 	// experiment without any, which then costs one comparison.

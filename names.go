@@ -54,7 +54,12 @@ func (t *names) get(name string) (ref, bool) {
 	if len(t.slots) == 0 {
 		return ref{}, false
 	}
-	head, last := nameWords(name)
+	var head, last uint64
+	if len(name) >= 8 {
+		head, last = word(name[:8]), word(name[len(name)-8:])
+	} else {
+		head, last = nameWords(name)
+	}
 	mask := len(t.slots) - 1
 	for i := t.start(head, last, len(name)); ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -72,7 +77,7 @@ func (t *names) get(name string) (ref, bool) {
 // are head and last.
 func (t *names) start(head, last uint64, n int) int {
 	h := (head*0x9e3779b97f4a7c15 ^ bits.RotateLeft64(last, 32) ^ uint64(n)) * 0xbf58476d1ce4e5b9
-	return int(h >> t.shift)
+	return int(h >> (t.shift & 63))
 }
 
 // nameWords returns a name's first eight bytes and its last eight as

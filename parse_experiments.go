@@ -72,6 +72,7 @@ func index(exps []*experiment) names {
 			e.pack = packSalt(e.salt)
 		}
 		e.flat = flatten(e)
+		e.splitOnly = splitOnly(e.flat)
 		if _, dup := m[e.key]; !dup {
 			m[e.key] = ref{exp: e, variant: -1}
 		}
