@@ -16,8 +16,21 @@ type flatStep struct {
 	kind    stepKind
 	lo, hi  uint16
 	variant int32
-	group   *group
+	group   *stepGroup // stepUser and stepGroupSplit; nil for the others, which keeps a step small
 }
+
+// stepGroup is the group a step checks. For a group of at most smallGroup
+// ids, users holds them: a scan of a few strings, which mostly differ in
+// length from the user's, costs less than hashing the user id for the
+// group's map.
+type stepGroup struct {
+	*group
+	users []string // nil: look the user up in group.users
+}
+
+// smallGroup is the most ids a group may have for its steps to scan them
+// (see stepGroup).
+const smallGroup = 8
 
 // stepKind is what a flatStep checks.
 type stepKind uint8
@@ -28,6 +41,14 @@ const (
 	stepUser                       // the user's id in group's list
 	stepGroupSplit                 // the user's bucket under the top-level salt in [lo, hi)
 )
+
+// compile lays out at load what choose reads of e beyond the parsed
+// model: the flat steps. index calls it for every experiment of a
+// Ruleset.
+func (e *experiment) compile() {
+	e.flat = flatten(e)
+	e.splitOnly = splitOnly(e.flat)
+}
 
 // flatten returns e's steps, or nil when something gates e (decide then
 // does the whole walk) or e has no arm that can hold anyone.
@@ -43,9 +64,10 @@ func flatten(e *experiment) []flatStep {
 			continue // decide stops at an everyone arm
 		}
 		for _, g := range a.alloc.groups {
-			steps = append(steps, flatStep{kind: stepUser, group: g, variant: v})
+			sg := &stepGroup{group: g, users: smallUsers(g)}
+			steps = append(steps, flatStep{kind: stepUser, group: sg, variant: v})
 			for _, s := range g.spans {
-				steps = append(steps, flatStep{kind: stepGroupSplit, lo: s.lo, hi: s.hi, group: g, variant: v})
+				steps = append(steps, flatStep{kind: stepGroupSplit, lo: s.lo, hi: s.hi, group: sg, variant: v})
 			}
 		}
 		for _, s := range a.alloc.spans {
@@ -53,6 +75,19 @@ func flatten(e *experiment) []flatStep {
 		}
 	}
 	return steps
+}
+
+// smallUsers returns the ids of a group of at most smallGroup of them, in
+// no particular order (membership is all a step asks), or nil.
+func smallUsers(g *group) []string {
+	if len(g.users) == 0 || len(g.users) > smallGroup {
+		return nil
+	}
+	ids := make([]string, 0, len(g.users))
+	for id := range g.users {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // splitOnly reports whether every step is a stepSplit.
@@ -94,7 +129,13 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 		case stepEveryone:
 			return int(s.variant)
 		case stepUser:
-			if _, ok := s.group.users[c.userID]; ok {
+			if s.group.users != nil {
+				for _, u := range s.group.users {
+					if u == c.userID {
+						return int(s.variant)
+					}
+				}
+			} else if _, ok := s.group.group.users[c.userID]; ok {
 				return int(s.variant)
 			}
 		case stepGroupSplit:

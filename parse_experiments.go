@@ -71,8 +71,7 @@ func index(exps []*experiment) names {
 		if e.pack == nil {
 			e.pack = packSalt(e.salt)
 		}
-		e.flat = flatten(e)
-		e.splitOnly = splitOnly(e.flat)
+		e.compile()
 		if _, dup := m[e.key]; !dup {
 			m[e.key] = ref{exp: e, variant: -1}
 		}
