@@ -16,7 +16,7 @@ import "math/bits"
 // config can write them) share a probe sequence, which makes a lookup
 // linear in their number, not wrong. The zero names has no entries.
 type names struct {
-	slots []nameSlot // a power of two, at least twice the entries; empty: ref.exp nil
+	slots []nameSlot // a power of two, at least 1.5 times the entries; empty: ref.exp nil
 	shift uint8      // 64 - log2(len(slots)): the hash's top bits index slots
 }
 
@@ -34,7 +34,7 @@ func newNames(m map[string]ref) names {
 		return names{}
 	}
 	size := 2
-	for size < 2*len(m) {
+	for size < len(m)+len(m)/2 {
 		size *= 2
 	}
 	t := names{slots: make([]nameSlot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
