@@ -257,13 +257,26 @@ func splitDetail(bucket int, salt string, s span) string {
 	b := append(stack[:0], "bucket "...)
 	b = strconv.AppendInt(b, int64(bucket), 10)
 	b = append(b, " under salt "...)
-	b = strconv.AppendQuote(b, salt)
+	b = appendQuoted(b, salt)
 	b = append(b, " is in "...)
 	b = appendHundredths(b, s.lo)
 	b = append(b, '-')
 	b = appendHundredths(b, s.hi)
 	b = append(b, '%')
 	return string(b)
+}
+
+// appendQuoted is strconv.AppendQuote, with a fast path for the usual
+// salt: printable ASCII without a quote or backslash, quoted as it is.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendHundredths appends formatHundredths(v) to b.

@@ -210,6 +210,9 @@ func TestSplitDetail(t *testing.T) {
 		{"plain", 1234, "x", span{1000, 2000}},
 		{"fractions", 0, "flag-0042", span{3333, 6666}},
 		{"salt to quote", 9999, "a \"b\"\n\u00e9\x00", span{5, 10000}},
+		{"backslash and tilde", 1, "a\\b~", span{0, 1}},
+		{"DEL", 2, "a\x7f", span{0, 1}},
+		{"empty salt", 3, "", span{0, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
