@@ -255,6 +255,9 @@ func contextFor(flat openfeature.FlattenedContext) experiment.Context {
 	if n == 0 {
 		return c
 	}
+	if fast, ok := withSetters(c, flat, n); ok {
+		return fast
+	}
 	attrs := make(map[string]any, n)
 	for k, v := range flat {
 		if k != openfeature.TargetingKey {
@@ -262,6 +265,43 @@ func contextFor(flat openfeature.FlattenedContext) experiment.Context {
 		}
 	}
 	return c.With(attrs)
+}
+
+// maxSetters is the most attributes withSetters takes: what a Context
+// holds inline without allocating.
+const maxSetters = 2
+
+// withSetters adds the n attributes of flat other than the targeting key
+// to c with the typed setters, which copy them into the Context instead
+// of a new map, when there are at most maxSetters of them and each is a
+// string, bool, int, int64 or float64 (conditions compare these as they
+// do the same values given to With). It reports false, with c unchanged,
+// otherwise.
+func withSetters(c experiment.Context, flat openfeature.FlattenedContext, n int) (experiment.Context, bool) {
+	if n > maxSetters {
+		return c, false
+	}
+	out := c
+	for k, v := range flat {
+		if k == openfeature.TargetingKey {
+			continue
+		}
+		switch t := v.(type) {
+		case string:
+			out = out.WithString(k, t)
+		case bool:
+			out = out.WithBool(k, t)
+		case int:
+			out = out.WithInt(k, int64(t))
+		case int64:
+			out = out.WithInt(k, t)
+		case float64:
+			out = out.WithFloat(k, t)
+		default:
+			return c, false
+		}
+	}
+	return out, true
 }
 
 // BooleanEvaluation resolves flag to Ruleset.VariantFor: true when the user
