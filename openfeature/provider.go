@@ -127,7 +127,7 @@ func (p *Provider) WithHooks(hooks ...openfeature.Hook) *Provider {
 // and must not be modified.
 type metaCache struct {
 	rs       *experiment.Ruleset
-	byReason map[experiment.Reason]openfeature.FlagMetadata
+	byReason []openfeature.FlagMetadata // byReason[i] is for reasons[i]
 }
 
 // reasons are the library's reasons, for which metadata is prepared.
@@ -141,15 +141,17 @@ var reasons = []experiment.Reason{
 func (p *Provider) metadata(rs *experiment.Ruleset, reason experiment.Reason) openfeature.FlagMetadata {
 	m := p.meta.Load()
 	if m == nil || m.rs != rs {
-		m = &metaCache{rs: rs, byReason: make(map[experiment.Reason]openfeature.FlagMetadata, len(reasons))}
+		m = &metaCache{rs: rs, byReason: make([]openfeature.FlagMetadata, len(reasons))}
 		version, env := versionOf(rs), rs.Env()
-		for _, r := range reasons {
-			m.byReason[r] = openfeature.FlagMetadata{MetadataVersion: version, MetadataEnvironment: env, MetadataReason: string(r)}
+		for i, r := range reasons {
+			m.byReason[i] = openfeature.FlagMetadata{MetadataVersion: version, MetadataEnvironment: env, MetadataReason: string(r)}
 		}
 		p.meta.Store(m)
 	}
-	if md, ok := m.byReason[reason]; ok {
-		return md
+	for i, r := range reasons { // a dozen short constants: cheaper than hashing
+		if r == reason {
+			return m.byReason[i]
+		}
 	}
 	return openfeature.FlagMetadata{MetadataVersion: versionOf(rs), MetadataEnvironment: rs.Env(), MetadataReason: string(reason)}
 }
@@ -191,7 +193,6 @@ func (p *Provider) ruleset() (*experiment.Ruleset, openfeature.ResolutionError) 
 // decision is the outcome of one evaluation, before the value is read.
 type decision struct {
 	rs *experiment.Ruleset
-	c  experiment.Context
 	ev experiment.Evaluation
 	d  openfeature.ProviderResolutionDetail
 }
@@ -208,8 +209,7 @@ func (p *Provider) decide(flag string, flat openfeature.FlattenedContext) (decis
 	if rs == nil {
 		return decision{d: openfeature.ProviderResolutionDetail{ResolutionError: rerr, Reason: openfeature.ErrorReason}}, false
 	}
-	dec := decision{rs: rs, c: contextFor(flat)}
-	dec.ev = rs.Evaluate(flag, dec.c)
+	dec := decision{rs: rs, ev: rs.Evaluate(flag, contextFor(flat))}
 	dec.d.FlagMetadata = p.metadata(rs, dec.ev.Reason)
 	if dec.ev.Reason == experiment.ReasonUnknown {
 		dec.d.ResolutionError = openfeature.NewFlagNotFoundResolutionError(fmt.Sprintf("experimentprovider: no experiment is named %q", flag))
@@ -246,10 +246,11 @@ func reasonOf(ex experiment.Evaluation) openfeature.Reason {
 // contextFor builds the library's Context: the targeting key is the user
 // id, every other attribute a targeting attribute.
 func contextFor(flat openfeature.FlattenedContext) experiment.Context {
-	id, _ := flat[openfeature.TargetingKey].(string)
+	key, hasKey := flat[openfeature.TargetingKey]
+	id, _ := key.(string)
 	c := experiment.ContextFor(id)
 	n := len(flat)
-	if _, ok := flat[openfeature.TargetingKey]; ok {
+	if hasKey {
 		n--
 	}
 	if n == 0 {
