@@ -106,14 +106,8 @@ func splitOnly(steps []flatStep) bool {
 // in decide.
 func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 	if e.splitOnly {
-		// The common shape (percentages only): hash once, then compare.
-		b := c.bucketPacked(e.pack, e.salt)
-		for i := range e.flat {
-			if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
-				return int(s.variant)
-			}
-		}
-		return -1
+		v, _ := e.chooseSplit(c)
+		return v
 	}
 	b := -1
 	for i := range e.flat {
@@ -148,4 +142,17 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 		}
 	}
 	return -1
+}
+
+// chooseSplit is chooseFlat for a splitOnly experiment, the common shape:
+// hash once, then compare. It also reports whether a step held the user
+// (false: no allocation does; true with -1: an arm naming no variant).
+func (e *experiment) chooseSplit(c *Context) (int, bool) {
+	b := c.bucketPacked(e.pack, e.salt)
+	for i := range e.flat {
+		if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
+			return int(s.variant), true
+		}
+	}
+	return -1, false
 }

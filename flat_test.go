@@ -84,3 +84,35 @@ func TestFlatten(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluateFlat checks that Evaluate, which follows the flat steps for
+// a percentages-only experiment, gives what Explain (decide's full walk)
+// says, for every experiment of the benchmark config and the snapshots.
+func TestEvaluateFlat(t *testing.T) {
+	snaps, _ := filepath.Glob("testdata/snapshots/*.json")
+	configs := map[string][]byte{"genConfig(100)": []byte(genConfig(100))}
+	for _, f := range snaps {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs[f] = data
+	}
+	for name, data := range configs {
+		t.Run(name, func(t *testing.T) {
+			r, err := Parse(data)
+			if err != nil {
+				t.Skipf("does not load: %v", err)
+			}
+			for _, e := range r.exps {
+				for u := range 200 {
+					c := ContextFor(fmt.Sprint("user-", u))
+					ev, ex := r.Evaluate(e.key, c), r.Explain(e.key, c)
+					if ev.Variant != ex.Variant || ev.Reason != ex.Reason || ev.Targeted != ex.Targeted {
+						t.Fatalf("%s, user-%d: Evaluate %q %s %v; Explain %q %s %v", e.key, u, ev.Variant, ev.Reason, ev.Targeted, ex.Variant, ex.Reason, ex.Targeted)
+					}
+				}
+			}
+		})
+	}
+}

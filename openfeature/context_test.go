@@ -54,7 +54,7 @@ experiments:
 			}
 			want := experiment.ContextFor(id).With(attrs)
 			got := contextFor(tt.flat)
-			_, usedSetters := withSetters(experiment.ContextFor(id), tt.flat, len(attrs))
+			_, usedSetters := smallContext(tt.flat)
 			if usedSetters != tt.setters {
 				t.Errorf("setters used: %v; want %v", usedSetters, tt.setters)
 			}

@@ -131,10 +131,10 @@ type metaCache struct {
 }
 
 // reasons are the library's reasons, for which metadata is prepared.
-var reasons = []experiment.Reason{
-	experiment.ReasonUnknown, experiment.ReasonDisabled, experiment.ReasonAudience, experiment.ReasonTargeting,
-	experiment.ReasonNoMatch, experiment.ReasonNoVariant, experiment.ReasonOtherVariant, experiment.ReasonForced,
-	experiment.ReasonEveryone, experiment.ReasonUserID, experiment.ReasonGroup, experiment.ReasonSplit,
+var reasons = []experiment.Reason{ // the commonest first: metadata scans them
+	experiment.ReasonSplit, experiment.ReasonNoMatch, experiment.ReasonEveryone, experiment.ReasonTargeting,
+	experiment.ReasonUserID, experiment.ReasonGroup, experiment.ReasonAudience, experiment.ReasonDisabled,
+	experiment.ReasonNoVariant, experiment.ReasonOtherVariant, experiment.ReasonForced, experiment.ReasonUnknown,
 }
 
 // metadata returns the flag metadata for an evaluation of rs with reason.
@@ -246,6 +246,11 @@ func reasonOf(ex experiment.Evaluation) openfeature.Reason {
 // contextFor builds the library's Context: the targeting key is the user
 // id, every other attribute a targeting attribute.
 func contextFor(flat openfeature.FlattenedContext) experiment.Context {
+	if len(flat) <= maxSetters+1 {
+		if c, ok := smallContext(flat); ok {
+			return c
+		}
+	}
 	key, hasKey := flat[openfeature.TargetingKey]
 	id, _ := key.(string)
 	c := experiment.ContextFor(id)
@@ -256,9 +261,6 @@ func contextFor(flat openfeature.FlattenedContext) experiment.Context {
 	if n == 0 {
 		return c
 	}
-	if fast, ok := withSetters(c, flat, n); ok {
-		return fast
-	}
 	attrs := make(map[string]any, n)
 	for k, v := range flat {
 		if k != openfeature.TargetingKey {
@@ -268,41 +270,50 @@ func contextFor(flat openfeature.FlattenedContext) experiment.Context {
 	return c.With(attrs)
 }
 
-// maxSetters is the most attributes withSetters takes: what a Context
+// maxSetters is the most attributes smallContext takes: what a Context
 // holds inline without allocating.
 const maxSetters = 2
 
-// withSetters adds the n attributes of flat other than the targeting key
-// to c with the typed setters, which copy them into the Context instead
-// of a new map, when there are at most maxSetters of them and each is a
-// string, bool, int, int64 or float64 (conditions compare these as they
-// do the same values given to With). It reports false, with c unchanged,
+// smallContext is contextFor for the common small context, in one pass
+// over flat and without a new map: when flat has at most maxSetters
+// attributes besides the targeting key, each a string, bool, int, int64
+// or float64, they go to the Context's typed setters (conditions compare
+// these as they do the same values given to With). It reports false
 // otherwise.
-func withSetters(c experiment.Context, flat openfeature.FlattenedContext, n int) (experiment.Context, bool) {
-	if n > maxSetters {
-		return c, false
-	}
-	out := c
+func smallContext(flat openfeature.FlattenedContext) (experiment.Context, bool) {
+	var id string
+	var names [maxSetters]string
+	var vals [maxSetters]any
+	n := 0
 	for k, v := range flat {
 		if k == openfeature.TargetingKey {
+			id, _ = v.(string)
 			continue
 		}
-		switch t := v.(type) {
+		if n == maxSetters {
+			return experiment.Context{}, false
+		}
+		names[n], vals[n] = k, v
+		n++
+	}
+	c := experiment.ContextFor(id)
+	for i := range n {
+		switch t := vals[i].(type) {
 		case string:
-			out = out.WithString(k, t)
+			c = c.WithString(names[i], t)
 		case bool:
-			out = out.WithBool(k, t)
+			c = c.WithBool(names[i], t)
 		case int:
-			out = out.WithInt(k, int64(t))
+			c = c.WithInt(names[i], int64(t))
 		case int64:
-			out = out.WithInt(k, t)
+			c = c.WithInt(names[i], t)
 		case float64:
-			out = out.WithFloat(k, t)
+			c = c.WithFloat(names[i], t)
 		default:
-			return c, false
+			return experiment.Context{}, false
 		}
 	}
-	return out, true
+	return c, true
 }
 
 // BooleanEvaluation resolves flag to Ruleset.VariantFor: true when the user
