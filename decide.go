@@ -120,6 +120,10 @@ func (a *arm) record(d *decision, by decidedBy, arm, group, span, bucket int) in
 // user in c is assigned, or -1 when the user is off. An experiment
 // nothing gates follows its flat steps (flat.go), which give the same.
 func (r *Ruleset) choose(e *experiment, c *Context, gb *int) int {
+	if e.splitOnly {
+		v, _ := e.chooseSplit(c)
+		return v
+	}
 	if e.flat != nil {
 		return r.chooseFlat(e, c, gb)
 	}

@@ -100,22 +100,21 @@ func splitOnly(steps []flatStep) bool {
 	return len(steps) > 0
 }
 
-// chooseFlat is choose for an experiment with steps: the variant of the
+// chooseFlat is choose for an experiment with steps (choose takes a
+// splitOnly one to chooseSplit): the variant of the
 // first step that holds the user in c, or -1. Each bucket is hashed at
 // most once, and only when a step needs it; gb caches the group bucket as
 // in decide.
 func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
-	if e.splitOnly {
-		v, _ := e.chooseSplit(c)
-		return v
-	}
 	b := -1
 	for i := range e.flat {
 		s := &e.flat[i]
 		switch s.kind {
 		case stepSplit:
-			if b < 0 {
-				b = c.bucketPacked(e.pack, e.salt)
+			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps
+				b = int(c.prefix.resume(e.pack) % Buckets)
+			} else if b < 0 {
+				b = Bucket(c.userID, e.salt)
 			}
 			if int(s.lo) <= b && b < int(s.hi) {
 				return int(s.variant)
@@ -148,7 +147,12 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 // hash once, then compare. It also reports whether a step held the user
 // (false: no allocation does; true with -1: an arm naming no variant).
 func (e *experiment) chooseSplit(c *Context) (int, bool) {
-	b := c.bucketPacked(e.pack, e.salt)
+	var b int
+	if c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
+		b = int(c.prefix.resume(e.pack) % Buckets)
+	} else {
+		b = Bucket(c.userID, e.salt)
+	}
 	for i := range e.flat {
 		if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
 			return int(s.variant), true

@@ -43,7 +43,7 @@ func TestFlatMatchesDecide(t *testing.T) {
 					}
 					for _, c := range []Context{ContextFor(id), {userID: id}} {
 						gbFlat, gbWalk := -1, -1
-						got, want := r.chooseFlat(e, &c, &gbFlat), r.decide(e, &c, &gbWalk, nil)
+						got, want := r.choose(e, &c, &gbFlat), r.decide(e, &c, &gbWalk, nil)
 						if got != want || gbFlat != gbWalk && gbFlat >= 0 {
 							t.Fatalf("%s, user %q: flat %d (group bucket %d), decide %d (%d)", e.key, id, got, gbFlat, want, gbWalk)
 						}
