@@ -270,7 +270,7 @@ func splitDetail(bucket int, salt string, s span) string {
 // salt: printable ASCII without a quote or backslash, quoted as it is.
 func appendQuoted(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+		if !plainByte[s[i]] {
 			return strconv.AppendQuote(b, s)
 		}
 	}
@@ -278,6 +278,15 @@ func appendQuoted(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// plainByte[c] says whether strconv.Quote writes byte c as itself:
+// printable ASCII other than '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := ' '; c <= '~'; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // appendHundredths appends formatHundredths(v) to b.
 func appendHundredths(b []byte, v uint16) []byte {

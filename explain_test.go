@@ -213,6 +213,9 @@ func TestSplitDetail(t *testing.T) {
 		{"backslash and tilde", 1, "a\\b~", span{0, 1}},
 		{"DEL", 2, "a\x7f", span{0, 1}},
 		{"empty salt", 3, "", span{0, 1}},
+		{"every printable byte", 10000, " !\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~", span{0, 10000}},
+		{"negative bucket", -1, "s", span{0, 1}},
+		{"large bucket", 123456, "s", span{0, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
