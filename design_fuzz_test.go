@@ -58,7 +58,8 @@ func checkDesignPromises(t *testing.T, r *Ruleset) {
 		time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC),
 	}
-	a := r.byName["a"].exp.design
+	fa, _ := r.byName.get("a")
+	a := fa.exp.design
 	for i := range 50 {
 		c := ContextFor(fmt.Sprint("u", i))
 		wasInRamp := false

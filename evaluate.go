@@ -7,15 +7,14 @@ import (
 
 // lookup resolves a name as doc.go's "Evaluation order" says: as an
 // experiment name as a whole, then split at the last '/' into experiment
-// and variant. Both forms are in one map, built at load (names are at most
-// MaxNameLength bytes, so its keys cost at most twice that per variant),
-// so this is one map lookup.
+// and variant. Both forms are in one table, built at load (names are at
+// most MaxNameLength bytes, so its keys cost at most twice that per
+// variant), so this is one lookup (names.go).
 func (r *Ruleset) lookup(name string) (ref, bool) {
 	if r == nil {
 		return ref{}, false
 	}
-	f, ok := r.byName[name]
-	return f, ok
+	return r.byName.get(name)
 }
 
 // VariantFor reports whether the user in c is assigned a variant of the

@@ -26,9 +26,21 @@ func (r *Ruleset) Evaluate(name string, c Context) Evaluation {
 	var d decision
 	gb, v := -1, 0
 	forced := false
-	if r.plain(&c) {
+	switch plain := r.plain(&c); {
+	case plain && e.splitOnly:
+		// Only percentages decide (flat.go): the reason is the split, or
+		// that no allocation holds the user.
+		var held bool
+		v, held = e.chooseSplit(&c)
+		d = decision{variant: v, by: bySplit, rule: -1, arm: -1, bucket: -1}
+		if !held {
+			d.by = byNoArm
+		} else if v < 0 {
+			v = r.decide(e, &c, &gb, &d) // an arm naming no variant: decide finds which
+		}
+	case plain:
 		v = r.decide(e, &c, &gb, &d)
-	} else {
+	default:
 		v = r.assign(e, &c, &gb) // exposures and overrides, as the methods do
 		gb2 := -1
 		r.decide(e, &c, &gb2, &d)

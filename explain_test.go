@@ -194,3 +194,35 @@ func TestHandleAgrees(t *testing.T) {
 		t.Error("the zero Handle must be off")
 	}
 }
+
+func TestSplitDetail(t *testing.T) {
+	for v := 0; v <= Buckets; v++ {
+		if got, want := string(appendHundredths(nil, uint16(v))), formatHundredths(uint16(v)); got != want {
+			t.Fatalf("appendHundredths(%d) = %q; want %q", v, got, want)
+		}
+	}
+	tests := []struct {
+		name   string
+		bucket int
+		salt   string
+		s      span
+	}{
+		{"plain", 1234, "x", span{1000, 2000}},
+		{"fractions", 0, "flag-0042", span{3333, 6666}},
+		{"salt to quote", 9999, "a \"b\"\n\u00e9\x00", span{5, 10000}},
+		{"backslash and tilde", 1, "a\\b~", span{0, 1}},
+		{"DEL", 2, "a\x7f", span{0, 1}},
+		{"empty salt", 3, "", span{0, 1}},
+		{"every printable byte", 10000, " !\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~", span{0, 10000}},
+		{"negative bucket", -1, "s", span{0, 1}},
+		{"large bucket", 123456, "s", span{0, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := fmt.Sprintf("bucket %d under salt %q is in %s", tt.bucket, tt.salt, formatSpan(tt.s))
+			if diff := cmp.Diff(want, splitDetail(tt.bucket, tt.salt, tt.s)); diff != "" {
+				t.Errorf("splitDetail (-Sprintf +got):\n%s", diff)
+			}
+		})
+	}
+}

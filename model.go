@@ -22,7 +22,7 @@ type Ruleset struct {
 	groupSalt string        // the top-level salt, for percentages in groups
 	groupPack *saltPack     // groupSalt, laid out for hashing
 	exps      []*experiment // config order, env overrides applied
-	byName    map[string]ref
+	byName    names         // every name lookup accepts (names.go)
 	warnings  []Warning
 	exposed   func(Exposure)   // WithExposures; nil for none
 	clock     func() time.Time // WithClock; nil for time.Now
@@ -48,8 +48,10 @@ type experiment struct {
 	disabled  bool // written as false or 0: off for everyone
 	client    bool // client: true: for services that answer browsers and apps
 	variants  []variant
-	arms      []arm     // tried in order; the first whose allocation matches decides
-	pack      *saltPack // salt, laid out for hashing (see salt.go)
+	arms      []arm      // tried in order; the first whose allocation matches decides
+	pack      *saltPack  // salt, laid out for hashing (see salt.go)
+	flat      []flatStep // the arms as choose follows them (flat.go); nil: decide's walk
+	splitOnly bool       // every step of flat is a percentage of the experiment's salt
 	// design holds what decide checks after targeting: schedule,
 	// prerequisites, holdouts, layer, ramp (see gate). nil for an
 	// experiment without any, which then costs one comparison.

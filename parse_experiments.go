@@ -65,7 +65,7 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
-func index(exps []*experiment) map[string]ref {
+func index(exps []*experiment) names {
 	size := len(exps)
 	for _, e := range exps {
 		size += len(e.variants)
@@ -75,6 +75,7 @@ func index(exps []*experiment) map[string]ref {
 		if e.pack == nil {
 			e.pack = packSalt(e.salt)
 		}
+		e.compile()
 		if _, dup := m[e.key]; !dup {
 			m[e.key] = ref{exp: e, variant: -1}
 		}
@@ -93,7 +94,7 @@ func index(exps []*experiment) map[string]ref {
 			}
 		}
 	}
-	return m
+	return newNames(m)
 }
 
 // variantScanLimit is the number of variants up to which a linear scan

@@ -50,3 +50,34 @@ func BenchmarkClientBooleanInMemory(b *testing.B) {
 		_, _ = client.BooleanValueDetails(ctx, "rollout", false, ec)
 	}
 }
+
+// TestClientAllocs checks that a Boolean evaluation through the client
+// and this provider allocates no more than through the SDK's in-memory
+// provider (skipped under -race, which allocates on its own).
+func TestClientAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	rs, err := experiment.Parse([]byte("experiments:\n  rollout: 50%\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
+		"rollout": {Key: "rollout", State: memprovider.Enabled, DefaultVariant: "on", Variants: map[string]any{"on": true, "off": false}},
+	})
+	t.Cleanup(openfeature.Shutdown)
+	allocs := map[string]float64{}
+	for name, p := range map[string]openfeature.FeatureProvider{"experiment": New(rs), "memprovider": mem} {
+		if err := openfeature.SetNamedProviderAndWait(t.Name()+name, p); err != nil {
+			t.Fatal(err)
+		}
+		client := openfeature.NewClient(t.Name() + name)
+		ec := openfeature.NewEvaluationContext("user-1", map[string]any{"country": "US"})
+		ctx := context.Background()
+		allocs[name] = testing.AllocsPerRun(200, func() { _, _ = client.BooleanValueDetails(ctx, "rollout", false, ec) })
+	}
+	if allocs["experiment"] > allocs["memprovider"] {
+		t.Errorf("allocations per Boolean evaluation: %v with this provider, %v with the in-memory one; want at most as many", allocs["experiment"], allocs["memprovider"])
+	}
+	t.Logf("allocations per evaluation: %v", allocs)
+}

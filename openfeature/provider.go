@@ -127,29 +127,31 @@ func (p *Provider) WithHooks(hooks ...openfeature.Hook) *Provider {
 // and must not be modified.
 type metaCache struct {
 	rs       *experiment.Ruleset
-	byReason map[experiment.Reason]openfeature.FlagMetadata
+	byReason []openfeature.FlagMetadata // byReason[i] is for reasons[i]
 }
 
 // reasons are the library's reasons, for which metadata is prepared.
-var reasons = []experiment.Reason{
-	experiment.ReasonUnknown, experiment.ReasonDisabled, experiment.ReasonAudience, experiment.ReasonTargeting,
-	experiment.ReasonNoMatch, experiment.ReasonNoVariant, experiment.ReasonOtherVariant, experiment.ReasonForced,
-	experiment.ReasonEveryone, experiment.ReasonUserID, experiment.ReasonGroup, experiment.ReasonSplit,
+var reasons = []experiment.Reason{ // the commonest first: metadata scans them
+	experiment.ReasonSplit, experiment.ReasonNoMatch, experiment.ReasonEveryone, experiment.ReasonTargeting,
+	experiment.ReasonUserID, experiment.ReasonGroup, experiment.ReasonAudience, experiment.ReasonDisabled,
+	experiment.ReasonNoVariant, experiment.ReasonOtherVariant, experiment.ReasonForced, experiment.ReasonUnknown,
 }
 
 // metadata returns the flag metadata for an evaluation of rs with reason.
 func (p *Provider) metadata(rs *experiment.Ruleset, reason experiment.Reason) openfeature.FlagMetadata {
 	m := p.meta.Load()
 	if m == nil || m.rs != rs {
-		m = &metaCache{rs: rs, byReason: make(map[experiment.Reason]openfeature.FlagMetadata, len(reasons))}
+		m = &metaCache{rs: rs, byReason: make([]openfeature.FlagMetadata, len(reasons))}
 		version, env := versionOf(rs), rs.Env()
-		for _, r := range reasons {
-			m.byReason[r] = openfeature.FlagMetadata{MetadataVersion: version, MetadataEnvironment: env, MetadataReason: string(r)}
+		for i, r := range reasons {
+			m.byReason[i] = openfeature.FlagMetadata{MetadataVersion: version, MetadataEnvironment: env, MetadataReason: string(r)}
 		}
 		p.meta.Store(m)
 	}
-	if md, ok := m.byReason[reason]; ok {
-		return md
+	for i, r := range reasons { // a dozen short constants: cheaper than hashing
+		if r == reason {
+			return m.byReason[i]
+		}
 	}
 	return openfeature.FlagMetadata{MetadataVersion: versionOf(rs), MetadataEnvironment: rs.Env(), MetadataReason: string(reason)}
 }
@@ -191,7 +193,6 @@ func (p *Provider) ruleset() (*experiment.Ruleset, openfeature.ResolutionError) 
 // decision is the outcome of one evaluation, before the value is read.
 type decision struct {
 	rs *experiment.Ruleset
-	c  experiment.Context
 	ev experiment.Evaluation
 	d  openfeature.ProviderResolutionDetail
 }
@@ -208,8 +209,7 @@ func (p *Provider) decide(flag string, flat openfeature.FlattenedContext) (decis
 	if rs == nil {
 		return decision{d: openfeature.ProviderResolutionDetail{ResolutionError: rerr, Reason: openfeature.ErrorReason}}, false
 	}
-	dec := decision{rs: rs, c: contextFor(flat)}
-	dec.ev = rs.Evaluate(flag, dec.c)
+	dec := decision{rs: rs, ev: rs.Evaluate(flag, contextFor(flat))}
 	dec.d.FlagMetadata = p.metadata(rs, dec.ev.Reason)
 	if dec.ev.Reason == experiment.ReasonUnknown {
 		dec.d.ResolutionError = openfeature.NewFlagNotFoundResolutionError(fmt.Sprintf("experimentprovider: no experiment is named %q", flag))
@@ -246,10 +246,16 @@ func reasonOf(ex experiment.Evaluation) openfeature.Reason {
 // contextFor builds the library's Context: the targeting key is the user
 // id, every other attribute a targeting attribute.
 func contextFor(flat openfeature.FlattenedContext) experiment.Context {
-	id, _ := flat[openfeature.TargetingKey].(string)
+	if len(flat) <= maxSetters+1 {
+		if c, ok := smallContext(flat); ok {
+			return c
+		}
+	}
+	key, hasKey := flat[openfeature.TargetingKey]
+	id, _ := key.(string)
 	c := experiment.ContextFor(id)
 	n := len(flat)
-	if _, ok := flat[openfeature.TargetingKey]; ok {
+	if hasKey {
 		n--
 	}
 	if n == 0 {
@@ -262,6 +268,52 @@ func contextFor(flat openfeature.FlattenedContext) experiment.Context {
 		}
 	}
 	return c.With(attrs)
+}
+
+// maxSetters is the most attributes smallContext takes: what a Context
+// holds inline without allocating.
+const maxSetters = 2
+
+// smallContext is contextFor for the common small context, in one pass
+// over flat and without a new map: when flat has at most maxSetters
+// attributes besides the targeting key, each a string, bool, int, int64
+// or float64, they go to the Context's typed setters (conditions compare
+// these as they do the same values given to With). It reports false
+// otherwise.
+func smallContext(flat openfeature.FlattenedContext) (experiment.Context, bool) {
+	var id string
+	var names [maxSetters]string
+	var vals [maxSetters]any
+	n := 0
+	for k, v := range flat {
+		if k == openfeature.TargetingKey {
+			id, _ = v.(string)
+			continue
+		}
+		if n == maxSetters {
+			return experiment.Context{}, false
+		}
+		names[n], vals[n] = k, v
+		n++
+	}
+	c := experiment.ContextFor(id)
+	for i := range n {
+		switch t := vals[i].(type) {
+		case string:
+			c = c.WithString(names[i], t)
+		case bool:
+			c = c.WithBool(names[i], t)
+		case int:
+			c = c.WithInt(names[i], int64(t))
+		case int64:
+			c = c.WithInt(names[i], t)
+		case float64:
+			c = c.WithFloat(names[i], t)
+		default:
+			return experiment.Context{}, false
+		}
+	}
+	return c, true
 }
 
 // BooleanEvaluation resolves flag to Ruleset.VariantFor: true when the user

@@ -1,0 +1,162 @@
+package experiment
+
+// The flat record: for an experiment that nothing gates (running, not
+// disabled, no audience, no targeting, no design), decide's walk over the
+// arms is laid out at load as one contiguous list of steps, in the order
+// decide tries them: for each arm, its everyone, then each group's user
+// list and percentages, then the arm's own percentages. The first step
+// that holds the user gives its arm's variant, so following the list is
+// decide without its record, with no status, audience, targeting or
+// design checks and no nested slices. TestFlatMatchesDecide checks it.
+
+// flatStep is one step: a kind, the span it checks (stepSplit and
+// stepGroupSplit), the group (stepUser and stepGroupSplit) and the
+// variant its arm gives (-1 for a snapshot arm naming no variant).
+type flatStep struct {
+	kind    stepKind
+	lo, hi  uint16
+	variant int32
+	group   *stepGroup // stepUser and stepGroupSplit; nil for the others, which keeps a step small
+}
+
+// stepGroup is the group a step checks. For a group of at most smallGroup
+// ids, users holds them: a scan of a few strings, which mostly differ in
+// length from the user's, costs less than hashing the user id for the
+// group's map.
+type stepGroup struct {
+	*group
+	users []string // nil: look the user up in group.users
+}
+
+// smallGroup is the most ids a group may have for its steps to scan them
+// (see stepGroup).
+const smallGroup = 8
+
+// stepKind is what a flatStep checks.
+type stepKind uint8
+
+const (
+	stepSplit      stepKind = iota // the user's bucket under the experiment's salt in [lo, hi)
+	stepEveryone                   // every user
+	stepUser                       // the user's id in group's list
+	stepGroupSplit                 // the user's bucket under the top-level salt in [lo, hi)
+)
+
+// compile lays out at load what choose reads of e beyond the parsed
+// model: the flat steps. index calls it for every experiment of a
+// Ruleset.
+func (e *experiment) compile() {
+	e.flat = flatten(e)
+	e.splitOnly = splitOnly(e.flat)
+}
+
+// flatten returns e's steps, or nil when something gates e (decide then
+// does the whole walk) or e has no arm that can hold anyone.
+func flatten(e *experiment) []flatStep {
+	if !e.running || e.disabled || e.audience != nil || len(e.targeting) > 0 || e.design != nil {
+		return nil
+	}
+	var steps []flatStep
+	for _, a := range e.arms {
+		v := int32(a.variant)
+		if a.alloc.everyone {
+			steps = append(steps, flatStep{kind: stepEveryone, variant: v})
+			continue // decide stops at an everyone arm
+		}
+		for _, g := range a.alloc.groups {
+			sg := &stepGroup{group: g, users: smallUsers(g)}
+			steps = append(steps, flatStep{kind: stepUser, group: sg, variant: v})
+			for _, s := range g.spans {
+				steps = append(steps, flatStep{kind: stepGroupSplit, lo: s.lo, hi: s.hi, group: sg, variant: v})
+			}
+		}
+		for _, s := range a.alloc.spans {
+			steps = append(steps, flatStep{kind: stepSplit, lo: s.lo, hi: s.hi, variant: v})
+		}
+	}
+	return steps
+}
+
+// smallUsers returns the ids of a group of at most smallGroup of them, in
+// no particular order (membership is all a step asks), or nil.
+func smallUsers(g *group) []string {
+	if len(g.users) == 0 || len(g.users) > smallGroup {
+		return nil
+	}
+	ids := make([]string, 0, len(g.users))
+	for id := range g.users {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// splitOnly reports whether every step is a stepSplit.
+func splitOnly(steps []flatStep) bool {
+	for _, s := range steps {
+		if s.kind != stepSplit {
+			return false
+		}
+	}
+	return len(steps) > 0
+}
+
+// chooseFlat is choose for an experiment with steps (choose takes a
+// splitOnly one to chooseSplit): the variant of the
+// first step that holds the user in c, or -1. Each bucket is hashed at
+// most once, and only when a step needs it; gb caches the group bucket as
+// in decide.
+func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
+	b := -1
+	for i := range e.flat {
+		s := &e.flat[i]
+		switch s.kind {
+		case stepSplit:
+			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps
+				b = int(c.prefix.resume(e.pack) % Buckets)
+			} else if b < 0 {
+				b = Bucket(c.userID, e.salt)
+			}
+			if int(s.lo) <= b && b < int(s.hi) {
+				return int(s.variant)
+			}
+		case stepEveryone:
+			return int(s.variant)
+		case stepUser:
+			if s.group.users != nil {
+				for _, u := range s.group.users {
+					if u == c.userID {
+						return int(s.variant)
+					}
+				}
+			} else if _, ok := s.group.group.users[c.userID]; ok {
+				return int(s.variant)
+			}
+		case stepGroupSplit:
+			if *gb < 0 {
+				*gb = c.bucketPacked(r.groupPack, r.groupSalt)
+			}
+			if int(s.lo) <= *gb && *gb < int(s.hi) {
+				return int(s.variant)
+			}
+		}
+	}
+	return -1
+}
+
+// chooseSplit is chooseFlat for a splitOnly experiment, the common shape:
+// hash once, then compare. It also reports whether a step held the user
+// (false: no allocation does; true with -1: an arm naming no variant).
+func (e *experiment) chooseSplit(c *Context) (int, bool) {
+	var b int
+	if c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
+		b = int(c.prefix.resume(e.pack) % Buckets)
+	} else {
+		b = Bucket(c.userID, e.salt)
+	}
+	for i := range e.flat {
+		if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
+			return int(s.variant), true
+		}
+	}
+	return -1, false
+}

@@ -1,0 +1,118 @@
+package experiment
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestFlatMatchesDecide checks that every experiment with flat steps
+// gives each user what decide's full walk gives, over the configs and
+// snapshots in testdata and the benchmark config, for 500 users, with and
+// without a hashed prefix; the first 20 user ids are 0 to 19, which the
+// groups list.
+func TestFlatMatchesDecide(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	more, _ := filepath.Glob("testdata/assign/*.yaml")
+	snaps, _ := filepath.Glob("testdata/snapshots/*.json")
+	configs := map[string][]byte{"genConfig(100)": []byte(genConfig(100)), "targeted": []byte(targetedConfig)}
+	for _, f := range append(append(files, more...), snaps...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs[f] = data
+	}
+	flat := 0
+	for name, data := range configs {
+		t.Run(name, func(t *testing.T) {
+			r, err := Parse(data)
+			if err != nil {
+				t.Skipf("does not load: %v", err)
+			}
+			for _, e := range r.exps {
+				if e.flat == nil {
+					continue
+				}
+				flat++
+				for u := range 500 {
+					id := fmt.Sprint("user-", u)
+					if u < 20 {
+						id = fmt.Sprint(u) // the group's listed ids are among these
+					}
+					for _, c := range []Context{ContextFor(id), {userID: id}} {
+						gbFlat, gbWalk := -1, -1
+						got, want := r.choose(e, &c, &gbFlat), r.decide(e, &c, &gbWalk, nil)
+						if got != want || gbFlat != gbWalk && gbFlat >= 0 {
+							t.Fatalf("%s, user %q: flat %d (group bucket %d), decide %d (%d)", e.key, id, got, gbFlat, want, gbWalk)
+						}
+					}
+				}
+			}
+		})
+	}
+	if flat < 100 {
+		t.Errorf("only %d experiments have flat steps; the benchmark config alone has 100", flat)
+	}
+}
+
+func TestFlatten(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		steps  int // -1: no flat steps
+	}{
+		{"rollout", "experiments:\n  a: 50%\n", 1},
+		{"three-way split", "experiments:\n  a: {red: 0-33%, green: 33-66%, blue: 66-100%}\n", 3},
+		{"group and percentage", "groups:\n  beta: [1, 2, 10-20%]\nexperiments:\n  a: [beta, 40-60%]\n", 3},
+		{"everyone", "experiments:\n  a: true\n", 1},
+		{"off", "experiments:\n  a: false\n", -1},
+		{"targeted", targetedConfig, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustParse(t, tt.config)
+			e := r.exps[0]
+			got := len(e.flat)
+			if e.flat == nil {
+				got = -1
+			}
+			if got != tt.steps {
+				t.Errorf("%d flat steps; want %d", got, tt.steps)
+			}
+		})
+	}
+}
+
+// TestEvaluateFlat checks that Evaluate, which follows the flat steps for
+// a percentages-only experiment, gives what Explain (decide's full walk)
+// says, for every experiment of the benchmark config and the snapshots.
+func TestEvaluateFlat(t *testing.T) {
+	snaps, _ := filepath.Glob("testdata/snapshots/*.json")
+	configs := map[string][]byte{"genConfig(100)": []byte(genConfig(100))}
+	for _, f := range snaps {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs[f] = data
+	}
+	for name, data := range configs {
+		t.Run(name, func(t *testing.T) {
+			r, err := Parse(data)
+			if err != nil {
+				t.Skipf("does not load: %v", err)
+			}
+			for _, e := range r.exps {
+				for u := range 200 {
+					c := ContextFor(fmt.Sprint("user-", u))
+					ev, ex := r.Evaluate(e.key, c), r.Explain(e.key, c)
+					if ev.Variant != ex.Variant || ev.Reason != ex.Reason || ev.Targeted != ex.Targeted {
+						t.Fatalf("%s, user-%d: Evaluate %q %s %v; Explain %q %s %v", e.key, u, ev.Variant, ev.Reason, ev.Targeted, ex.Variant, ex.Reason, ex.Targeted)
+					}
+				}
+			}
+		})
+	}
+}
