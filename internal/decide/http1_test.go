@@ -106,7 +106,7 @@ func FuzzParseHead(f *testing.F) {
 	})
 }
 
-// conn is a client connection for the protocol tests.
+// testConn is a client connection for the protocol and limit tests.
 type testConn struct {
 	net.Conn
 	br *bufio.Reader

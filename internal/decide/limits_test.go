@@ -2,7 +2,6 @@ package decide
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -87,36 +86,13 @@ func limitedServer(t *testing.T, max int, idleTimeout time.Duration, h http.Hand
 	return l, ln.Addr().String()
 }
 
-// keepAlive is a client connection that sends one request at a time.
-type keepAlive struct {
-	net.Conn
-	br *bufio.Reader
-}
-
-func dialKeepAlive(t *testing.T, addr string) *keepAlive {
+// get sends GET path on c and reads the response, one request at a time.
+func (c *testConn) get(t *testing.T, path string) rawhttp.Response {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(hangGuard))
-	return &keepAlive{c, bufio.NewReader(c)}
-}
-
-func (k *keepAlive) get(t *testing.T, path string) rawhttp.Response {
-	t.Helper()
-	if _, err := fmt.Fprintf(k, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
-		t.Fatal(err)
-	}
-	return rawhttp.Read(t, k.br)
-}
-
-// closed reports whether the server has closed k, waiting up to the hang
-// guard for it.
-func (k *keepAlive) closed() bool {
-	_, err := k.br.ReadByte()
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(fmt.Sprint(err), "reset")
+	return rawhttp.Read(t, c.br)
 }
 
 func waitIdle(t *testing.T, l *connLimiter, n int) {
@@ -144,12 +120,12 @@ func TestFinding11MaxConns(t *testing.T) {
 
 	t.Run("the longest idle connection makes room", func(t *testing.T) {
 		l, addr := limitedServer(t, 2, time.Hour, ok)
-		a, b := dialKeepAlive(t, addr), dialKeepAlive(t, addr)
+		a, b := dialTest(t, addr), dialTest(t, addr)
 		a.get(t, "/")
 		waitIdle(t, l, 1)
 		b.get(t, "/")
 		waitIdle(t, l, 2)
-		c := dialKeepAlive(t, addr)
+		c := dialTest(t, addr)
 		if got := c.get(t, "/"); got.Code != 200 {
 			t.Errorf("a third connection: %+v; want 200", got)
 		}
@@ -168,7 +144,7 @@ func TestFinding11MaxConns(t *testing.T) {
 		l, addr := limitedServer(t, 2, time.Hour, ok)
 		// Two connections in the middle of their request headers: busy.
 		for range 2 {
-			k := dialKeepAlive(t, addr)
+			k := dialTest(t, addr)
 			if _, err := io.WriteString(k, "GET / HTTP/1.1\r\nHost: x\r\n"); err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +165,7 @@ func TestFinding11MaxConns(t *testing.T) {
 
 	t.Run("idle timeout", func(t *testing.T) {
 		_, addr := limitedServer(t, 2, 20*time.Millisecond, ok)
-		a := dialKeepAlive(t, addr)
+		a := dialTest(t, addr)
 		a.get(t, "/")
 		if !a.closed() {
 			t.Error("an idle connection was not closed after -idle-timeout")
