@@ -108,8 +108,9 @@ func (hs *httpServer) newConn(nc net.Conn) *conn1 {
 	if lc, ok := nc.(*limitedConn); ok {
 		c.raw = lc.Conn
 	}
-	c.br = bufio.NewReaderSize(c.raw, 4096)
-	c.bw = bufio.NewWriterSize(c.raw, 8192)
+	rw := newRawIO(c.raw)
+	c.br = bufio.NewReaderSize(rw, 4096)
+	c.bw = bufio.NewWriterSize(rw, 8192)
 	c.w.c = c
 	c.w.h = http.Header{}
 	hs.mu.Lock()
