@@ -218,92 +218,83 @@ func describe(i int, info experiment.ExperimentInfo, groupSalt string) expView {
 		return info.Variants[v].Key
 	}
 
-	// The experiment's own buckets: allocations are tried in order, and
-	// the first whose range holds a bucket takes it, so each range is drawn
-	// less what earlier ones hold. An allocation for everyone (true, 1,
-	// 100%, or a snapshot's 0-9999) takes every bucket still free.
+	e.drawAllocations(info, groupSalt, variantName)
+	return e
+}
+
+// drawAllocations fills the bars, shares, notes and shadowed ranges of e
+// from info's allocations.
+func (e *expView) drawAllocations(info experiment.ExperimentInfo, groupSalt string, variantName func(int) string) {
+	// The experiment's own buckets, and a second bar for group
+	// percentages (the top-level salt): each arm's ranges drawn less what
+	// earlier arms hold (experiment.ExperimentInfo.Reach). An allocation for
+	// everyone (true, 1, 100%, or a snapshot's 0-9999) takes every bucket
+	// still free, drawn hatched.
 	e.Bar = bar{Label: fmt.Sprintf("buckets 0-9999 under the experiment's salt %q", info.Salt), Off: !info.Running}
-	var taken []experiment.Range
+	gb := &bar{Label: fmt.Sprintf("group buckets 0-9999 under the top-level salt %q", groupSalt), Off: !info.Running}
 	share := make([]int, len(info.Variants))
-	add := func(v int, r experiment.Range, title string, everyone bool) {
-		for _, piece := range subtract(r, taken) {
-			e.Bar.Segments = append(e.Bar.Segments, newSegment(v, piece, variantName(v), title, everyone))
-			if v >= 0 && v < len(share) {
-				share[v] += piece.End - piece.Start
-			}
-		}
-		taken = insert(taken, r)
-	}
-	var groupArms []int
-	everyone := false // an earlier allocation holds every user
-	for a, arm := range info.Arms {
+	gshare := make([]int, len(info.Variants))
+	taken := 0
+	byGroup := false // some allocation reached has group percentages
+	for a, reach := range info.Reach(groupSalt) {
+		arm := info.Arms[a]
 		name := variantName(arm.Variant)
-		if everyone {
+		if !reach.Reached {
 			e.Shadowed = append(e.Shadowed, fmt.Sprintf("the allocation for %s comes after one for everyone: it is never reached", name))
 			continue
 		}
 		if arm.Everyone {
-			// Every user who reaches it, without hashing (its groups are
-			// not looked at): it holds every bucket still free, drawn
-			// hatched.
 			e.Notes = append(e.Notes, note{Class: colour(arm.Variant), Label: name,
 				Text: "everyone: every user who reaches this allocation, without hashing"})
-			add(arm.Variant, experiment.Range{Start: 0, End: experiment.Buckets}, name+": everyone", true)
-			everyone = true
-			continue
 		}
 		for _, g := range arm.Groups {
+			if arm.Everyone {
+				break // its groups are not looked at
+			}
 			if g.Users > 0 {
-				e.ByUser = true
 				e.Notes = append(e.Notes, note{Class: colour(arm.Variant), Label: name,
 					Text: fmt.Sprintf("group %q lists %s", g.Name, plural(g.Users, "user id"))})
 			}
-			if len(g.Ranges) > 0 && (len(groupArms) == 0 || groupArms[len(groupArms)-1] != a) {
-				groupArms = append(groupArms, a)
-			}
+			byGroup = byGroup || len(g.Ranges) > 0
+			e.ByUser = e.ByUser || g.Users > 0 || len(g.Ranges) > 0
 		}
-		for _, r := range arm.Ranges {
-			if hidden := covered(r, taken); hidden > 0 {
+		drawn := make([]int, len(arm.Ranges)) // buckets drawn of each own range
+		for _, p := range reach.Pieces {
+			switch {
+			case p.Group >= 0:
+				g, r := arm.Groups[p.Group], arm.Groups[p.Group].Ranges[p.From]
+				title := fmt.Sprintf("%s: group %q %s, group buckets %d-%d", name, g.Name, rangeText(r), r.Start, r.End-1)
+				s := newSegment(arm.Variant, p.Range, name, title, false)
+				s.Label = g.Name // the colour is the variant
+				gb.Segments = append(gb.Segments, s)
+				addShare(gshare, arm.Variant, p.Len())
+				continue
+			case p.From < 0:
+				e.Bar.Segments = append(e.Bar.Segments, newSegment(arm.Variant, p.Range, name, name+": everyone", true))
+			default:
+				r := arm.Ranges[p.From]
+				e.Bar.Segments = append(e.Bar.Segments, newSegment(arm.Variant, p.Range, name, fmt.Sprintf("%s: %s, buckets %d-%d", name, rangeText(r), r.Start, r.End-1), false))
+				drawn[p.From] += p.Len()
+			}
+			addShare(share, arm.Variant, p.Len())
+			taken += p.Len()
+		}
+		for j, r := range arm.Ranges {
+			if hidden := r.End - r.Start - drawn[j]; hidden > 0 && !arm.Everyone {
 				e.Shadowed = append(e.Shadowed, fmt.Sprintf("%s of %s's range %s is held by an earlier allocation (the first that holds a bucket wins)",
 					pct(hidden), name, rangeText(r)))
 			}
-			add(arm.Variant, r, fmt.Sprintf("%s: %s, buckets %d-%d", name, rangeText(r), r.Start, r.End-1), false)
 		}
 	}
-	if free := experiment.Buckets - total(taken); free > 0 {
+	if free := experiment.Buckets - taken; free > 0 {
 		e.Gap = pct(free)
 	}
-	e.ByUser = e.ByUser || len(groupArms) > 0
 	for v, n := range share {
 		if n > 0 {
 			e.Variants[v].Share = pct(n)
 		}
 	}
-
-	// Group percentages hash under the top-level salt: a second bar, in
-	// the same first-wins order among groups.
-	if len(groupArms) > 0 {
-		gb := &bar{Label: fmt.Sprintf("group buckets 0-9999 under the top-level salt %q", groupSalt), Off: !info.Running}
-		var gtaken []experiment.Range
-		gshare := make([]int, len(info.Variants))
-		for _, a := range groupArms {
-			arm := info.Arms[a]
-			name := variantName(arm.Variant)
-			for _, g := range arm.Groups {
-				for _, r := range g.Ranges {
-					title := fmt.Sprintf("%s: group %q %s, group buckets %d-%d", name, g.Name, rangeText(r), r.Start, r.End-1)
-					for _, piece := range subtract(r, gtaken) {
-						s := newSegment(arm.Variant, piece, name, title, false)
-						s.Label = g.Name // the colour is the variant
-						gb.Segments = append(gb.Segments, s)
-						if arm.Variant >= 0 && arm.Variant < len(gshare) {
-							gshare[arm.Variant] += piece.End - piece.Start
-						}
-					}
-					gtaken = insert(gtaken, r)
-				}
-			}
-		}
+	if byGroup {
 		e.GroupBar = gb
 		for v, n := range gshare {
 			if n > 0 {
@@ -311,7 +302,6 @@ func describe(i int, info experiment.ExperimentInfo, groupSalt string) expView {
 			}
 		}
 	}
-	return e
 }
 
 func newSegment(v int, r experiment.Range, label, title string, everyone bool) segment {
@@ -417,65 +407,10 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-// subtract returns the parts of r not in taken, which is sorted and
-// disjoint.
-func subtract(r experiment.Range, taken []experiment.Range) []experiment.Range {
-	var out []experiment.Range
-	start := r.Start
-	for _, t := range taken {
-		if t.End <= start {
-			continue
-		}
-		if t.Start >= r.End {
-			break
-		}
-		if t.Start > start {
-			out = append(out, experiment.Range{Start: start, End: t.Start})
-		}
-		start = t.End
-		if start >= r.End {
-			break
-		}
+// addShare adds n buckets to variant v's share; v is -1 for an
+// allocation naming no variant.
+func addShare(share []int, v, n int) {
+	if v >= 0 && v < len(share) {
+		share[v] += n
 	}
-	if start < r.End {
-		out = append(out, experiment.Range{Start: start, End: r.End})
-	}
-	return out
-}
-
-// covered returns how many buckets of r are in taken.
-func covered(r experiment.Range, taken []experiment.Range) int {
-	n := r.End - r.Start
-	for _, piece := range subtract(r, taken) {
-		n -= piece.End - piece.Start
-	}
-	return max(n, 0)
-}
-
-// insert adds r to taken, keeping it sorted and disjoint.
-func insert(taken []experiment.Range, r experiment.Range) []experiment.Range {
-	if r.Start >= r.End {
-		return taken
-	}
-	var out []experiment.Range
-	for _, t := range taken {
-		switch {
-		case t.End < r.Start:
-			out = append(out, t)
-		case t.Start > r.End:
-			out = append(out, r)
-			r = t
-		default: // touching or overlapping: merge
-			r = experiment.Range{Start: min(r.Start, t.Start), End: max(r.End, t.End)}
-		}
-	}
-	return append(out, r)
-}
-
-func total(taken []experiment.Range) int {
-	n := 0
-	for _, t := range taken {
-		n += t.End - t.Start
-	}
-	return n
 }

@@ -237,11 +237,10 @@ func compareShare(s distShare, conf []float64, v int, known bool, n float64) dis
 // returns false when audience or targeting rules make the shares depend on
 // attributes.
 //
-// A user's experiment bucket (the experiment's salt) and group bucket (the
-// top-level salt) are taken as independent and uniform, unless the salts
-// are the same string, when they are the same bucket. The arms are tried
-// in order, the first that matches deciding. Users listed by id count as
-// nobody.
+// Each arm's share is experiment.ExperimentInfo.Reach's: the experiment
+// bucket and the group bucket are taken as independent and uniform, unless
+// the salts are the same string, and the first arm that holds a user
+// decides. Users listed by id count as nobody.
 func configuredShares(e experiment.ExperimentInfo, groupSalt string) ([]float64, bool) {
 	shares := make([]float64, len(e.Variants)+1)
 	off := len(e.Variants)
@@ -252,81 +251,17 @@ func configuredShares(e experiment.ExperimentInfo, groupSalt string) ([]float64,
 	if e.HasAudience || e.HasTargeting {
 		return nil, false
 	}
-	k := len(e.Arms)
-	variantOf := func(arm int) int {
-		if arm >= k || e.Arms[arm].Variant < 0 {
-			return off
-		}
-		return e.Arms[arm].Variant
-	}
-	// own[i][b]: arm i holds experiment bucket b; grp[i][g]: arm i holds
-	// group bucket g (an arm for everyone holds every group bucket).
-	own := make([][experiment.Buckets]bool, k)
-	grp := make([][experiment.Buckets]bool, k)
-	for i, a := range e.Arms {
-		for _, r := range a.Ranges {
-			for b := r.Start; b < r.End; b++ {
-				own[i][b] = true
-			}
-		}
-		for _, g := range a.Groups {
-			for _, r := range g.Ranges {
-				for b := r.Start; b < r.End; b++ {
-					grp[i][b] = true
-				}
-			}
-		}
-		if a.Everyone {
-			for b := range grp[i] {
-				grp[i][b] = true
-			}
+	// Shares are whole multiples of 1/cells, so the share that gets no
+	// variant is counted in cells too, exact for 0 and 1.
+	const cells = experiment.Buckets * experiment.Buckets
+	undecided := int64(cells)
+	for i, r := range e.Reach(groupSalt) {
+		if v := e.Arms[i].Variant; v >= 0 {
+			shares[v] += r.Share
+			undecided -= int64(math.Round(r.Share * cells))
 		}
 	}
-	// Shares are counted in whole cells, so that a share of 0 or 1 is
-	// exact: of nb buckets, or of nb*nb (group bucket, experiment bucket)
-	// pairs.
-	const nb = experiment.Buckets
-	cells := make([]int64, len(shares))
-	if e.Salt == groupSalt {
-		for b := range nb {
-			arm := 0
-			for arm < k && !own[arm][b] && !grp[arm][b] {
-				arm++
-			}
-			cells[variantOf(arm)]++
-		}
-		for i, c := range cells {
-			shares[i] = float64(c) / nb
-		}
-		return shares, true
-	}
-	// first[a]: how many group buckets have arm a as the first arm holding
-	// them (a == k: none).
-	first := make([]int, k+1)
-	for g := range nb {
-		arm := 0
-		for arm < k && !grp[arm][g] {
-			arm++
-		}
-		first[arm]++
-	}
-	for fa, count := range first {
-		if count == 0 {
-			continue
-		}
-		// Group bucket decides at arm fa; before it only experiment
-		// buckets can match.
-		for b := range nb {
-			arm := 0
-			for arm < fa && !own[arm][b] {
-				arm++
-			}
-			cells[variantOf(arm)] += int64(count)
-		}
-	}
-	for i, c := range cells {
-		shares[i] = float64(c) / (nb * nb)
-	}
+	shares[off] = float64(undecided) / cells
 	return shares, true
 }
 
