@@ -6,6 +6,7 @@ replace github.com/inprocess/experiment => ../..
 
 require (
 	github.com/Unleash/unleash-client-go/v4 v4.5.0
+	github.com/google/go-cmp v0.7.0
 	github.com/growthbook/growthbook-golang v0.7.0
 	github.com/inprocess/experiment v0.1.0
 	github.com/launchdarkly/go-sdk-common/v3 v3.4.0
@@ -25,7 +26,6 @@ require (
 	github.com/diegoholiveira/jsonlogic/v3 v3.9.0 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gregjones/httpcache v0.0.0-20171119193500-2bcd89a1743f // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect

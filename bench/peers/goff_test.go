@@ -215,3 +215,38 @@ func (p *goffSDK) benchAll(b *testing.B) {
 		sink.any = state
 	}
 }
+
+// goffFromMap is a request's user: an evaluation context with each
+// attribute of the map added as a custom attribute (AddCustomAttribute).
+func goffFromMap(id string, attrs map[string]any) ffcontext.EvaluationContext {
+	u := ffcontext.NewEvaluationContext(id)
+	for k, v := range attrs {
+		u.AddCustomAttribute(k, v)
+	}
+	return u
+}
+
+func (p *goffSDK) fromMap(id string, attrs map[string]any) string {
+	v, err := p.targetedFF.StringVariation(targetedFlag, goffFromMap(id, attrs), "default")
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (p *goffSDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		v, err := p.targetedFF.StringVariation(targetedFlag, goffFromMap(r.id, attrs), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.s = v
+		i++
+	}
+	if sink.s == "" {
+		b.Fatal("fresh map: off")
+	}
+}

@@ -239,3 +239,41 @@ func valueText(v any) string {
 	}
 	return mustJSON(v)
 }
+
+// growthBookFromMap is a request's user: GrowthBook's attributes are a
+// map[string]any with the id in it, so the request's map gets the id and
+// becomes the child client's attributes (WithAttributes converts them).
+func growthBookFromMap(c *gb.Client, id string, attrs map[string]any) (*gb.Client, error) {
+	attrs["id"] = id
+	return c.WithAttributes(gb.Attributes(attrs))
+}
+
+func (p *growthBookSDK) fromMap(id string, attrs map[string]any) string {
+	u, err := growthBookFromMap(p.targetedClient, id, attrs)
+	if err != nil {
+		panic(err)
+	}
+	s, _ := growthBookEval(u, targetedFlag).Value.(string)
+	return s
+}
+
+func (p *growthBookSDK) benchFreshMap(b *testing.B, reqs []request) {
+	ctx := context.Background()
+	var r *gb.FeatureResult
+	i := 0
+	for b.Loop() {
+		q := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": q.country, "plan": q.plan}
+		u, err := growthBookFromMap(p.targetedClient, q.id, attrs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r = u.EvalFeature(ctx, targetedFlag)
+		sink.s, _ = r.Value.(string)
+		i++
+	}
+	checkGrowthBook(b, r)
+	if r.Source != gb.ExperimentResultSource {
+		b.Fatalf("fresh map: source %q; want experiment", r.Source)
+	}
+}

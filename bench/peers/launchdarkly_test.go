@@ -236,3 +236,39 @@ func (p *launchDarklySDK) benchAll(b *testing.B) {
 		sink.any = state
 	}
 }
+
+// launchDarklyFromMap is a request's user: a context builder with each
+// attribute of the map converted by ldvalue.CopyArbitraryValue, the SDK's
+// conversion of a Go value of any type.
+func launchDarklyFromMap(id string, attrs map[string]any) ldcontext.Context {
+	b := ldcontext.NewBuilder(id)
+	for k, v := range attrs {
+		b.SetValue(k, ldvalue.CopyArbitraryValue(v))
+	}
+	return b.Build()
+}
+
+func (p *launchDarklySDK) fromMap(id string, attrs map[string]any) string {
+	v, err := p.targetedClient.StringVariation(targetedFlag, launchDarklyFromMap(id, attrs), "default")
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (p *launchDarklySDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		v, err := p.targetedClient.StringVariation(targetedFlag, launchDarklyFromMap(r.id, attrs), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.s = v
+		i++
+	}
+	if sink.s == "" {
+		b.Fatal("fresh map: off")
+	}
+}

@@ -191,22 +191,13 @@ func (p *optimizelySDK) all(id string) map[string]string {
 	u := p.client.CreateUserContext(id, nil)
 	out := map[string]string{}
 	for k, d := range u.DecideAll(nil) {
-		if isBool(indexOf(k)) {
+		if isBool(flagIndex(k)) {
 			out[k] = valueText(d.Enabled)
 		} else {
 			out[k] = d.VariationKey
 		}
 	}
 	return out
-}
-
-func indexOf(key string) int {
-	for i, k := range flagKeys {
-		if k == key {
-			return i
-		}
-	}
-	return -1
 }
 
 func (p *optimizelySDK) benchOneFlag(b *testing.B) {
@@ -284,5 +275,29 @@ func (p *optimizelySDK) benchAll(b *testing.B) {
 func checkOptimizely(b *testing.B, d client.OptimizelyDecision, key string) {
 	if d.FlagKey != key || len(d.Reasons) > 0 {
 		b.Fatalf("optimizely: %s: %v", key, d.Reasons)
+	}
+}
+
+// A request's user is CreateUserContext(id, attrs): Optimizely takes the
+// map as it is (and copies it).
+func (p *optimizelySDK) fromMap(id string, attrs map[string]any) string {
+	u := p.targetedClient.CreateUserContext(id, attrs)
+	return optimizelyDecide(&u, targetedFlag).VariationKey
+}
+
+func (p *optimizelySDK) benchFreshMap(b *testing.B, reqs []request) {
+	var d client.OptimizelyDecision
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		u := p.targetedClient.CreateUserContext(r.id, attrs)
+		d = u.Decide(targetedFlag, nil)
+		sink.s = d.VariationKey
+		i++
+	}
+	checkOptimizely(b, d, targetedFlag)
+	if d.VariationKey == "" {
+		b.Fatal("fresh map: off")
 	}
 }
