@@ -29,10 +29,12 @@ type experimentSDK struct {
 	rs, targetedRS *experiment.Ruleset
 }
 
-func experimentConfig() string {
+// experimentConfig is the YAML config of the given flags, each in the short
+// form.
+func experimentConfig(keys []string) string {
 	var b strings.Builder
 	b.WriteString("experiments:\n")
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			fmt.Fprintf(&b, "  %s: 50%%\n", k)
 		} else {
@@ -40,6 +42,46 @@ func experimentConfig() string {
 		}
 	}
 	return b.String()
+}
+
+// experimentJSON is the same config as experimentConfig, in JSON.
+func experimentJSON(keys []string) string {
+	exps := make(map[string]any, len(keys))
+	for i, k := range keys {
+		if isBool(i) {
+			exps[k] = "50%"
+		} else {
+			exps[k] = map[string]string{"a": "0-33%", "b": "33-66%", "c": "66-100%"}
+		}
+	}
+	return mustJSON(map[string]any{"experiments": exps})
+}
+
+// This library reads YAML and JSON (the same Parse).
+func experimentColdDoc(format string, keys []string) []byte {
+	if format == "yaml" {
+		return []byte(experimentConfig(keys))
+	}
+	return []byte(experimentJSON(keys))
+}
+
+func experimentColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	return func(tb testing.TB) coldClient {
+		rs, err := experiment.Parse(doc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return coldClient{
+			eval: func(key, id string) string {
+				c := experiment.ContextFor(id)
+				if isBool(flagIndex(key)) {
+					return valueText(rs.VariantFor(key, c))
+				}
+				return rs.Feature(key, c)
+			},
+			close: func() {},
+		}
+	}
 }
 
 const experimentTargetedConfig = `
@@ -55,7 +97,7 @@ experiments:
 `
 
 func openExperiment(tb testing.TB) sdk {
-	rs, err := experiment.Parse([]byte(experimentConfig()))
+	rs, err := experiment.Parse([]byte(experimentConfig(flagKeys)))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,6 +13,7 @@ require (
 	github.com/launchdarkly/go-server-sdk/v7 v7.14.6
 	github.com/optimizely/go-sdk/v2 v2.3.1
 	github.com/thomaspoignant/go-feature-flag v1.52.1
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -59,5 +60,4 @@ require (
 	golang.org/x/sync v0.20.0 // indirect
 	gopkg.in/ghodss/yaml.v1 v1.0.0 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

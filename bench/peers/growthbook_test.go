@@ -27,9 +27,10 @@ type growthBookSDK struct {
 	client, targetedClient *gb.Client
 }
 
-func growthBookFeatures() string {
+// growthBookFeatures is the features JSON of the given flags.
+func growthBookFeatures(keys []string) string {
 	features := map[string]any{}
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			features[k] = map[string]any{
 				"defaultValue": false,
@@ -73,16 +74,43 @@ func mustJSON(v any) string {
 
 func openGrowthBook(tb testing.TB) sdk {
 	open := func(features string) *gb.Client {
-		c, err := gb.NewClient(context.Background(), gb.WithJsonFeatures(features))
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newGrowthBook(tb, features)
 		tb.Cleanup(func() { c.Close() })
 		return c
 	}
 	return &growthBookSDK{
-		client:         open(growthBookFeatures()),
+		client:         open(growthBookFeatures(flagKeys)),
 		targetedClient: open(growthBookTargetedFeatures()),
+	}
+}
+
+// newGrowthBook is a client of the features JSON; the caller closes it.
+func newGrowthBook(tb testing.TB, features string) *gb.Client {
+	c, err := gb.NewClient(context.Background(), gb.WithJsonFeatures(features))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// GrowthBook reads JSON only.
+func growthBookColdDoc(format string, keys []string) []byte {
+	if format != "json" {
+		return nil
+	}
+	return []byte(growthBookFeatures(keys))
+}
+
+func growthBookColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	return func(tb testing.TB) coldClient {
+		c := newGrowthBook(tb, string(doc))
+		return coldClient{
+			eval: func(key, id string) string {
+				u := growthBookUser(tb, c, gb.Attributes{"id": id})
+				return valueText(growthBookEval(u, key).Value)
+			},
+			close: func() { c.Close() },
+		}
 	}
 }
 

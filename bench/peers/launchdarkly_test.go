@@ -1,8 +1,6 @@
 package peers
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,9 +41,11 @@ func ldRollout(weights ...int) map[string]any {
 	return map[string]any{"rollout": map[string]any{"variations": vs}}
 }
 
-func launchDarklyFlags() string {
+// launchDarklyFlags is the flag data of the given flags, as a value to
+// encode in JSON or YAML.
+func launchDarklyFlags(keys []string) map[string]any {
 	flags := map[string]any{}
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		f := map[string]any{"key": k, "version": 1, "on": true, "offVariation": 0, "salt": k}
 		if isBool(i) {
 			// Variation 0 (false) for the first 50,000, 1 (true) for the rest.
@@ -57,7 +57,7 @@ func launchDarklyFlags() string {
 		}
 		flags[k] = f
 	}
-	return mustJSON(map[string]any{"flags": flags})
+	return map[string]any{"flags": flags}
 }
 
 func launchDarklyTargetedFlags() string {
@@ -85,28 +85,61 @@ func launchDarklyTargetedFlags() string {
 func openLaunchDarkly(tb testing.TB) sdk {
 	dir := tb.TempDir()
 	open := func(name, flags string) *ld.LDClient {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(flags), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		c, err := ld.MakeCustomClient("sdk-offline", ld.Config{
-			DataSource:       ldfiledata.DataSource().FilePaths(path),
-			Events:           ldcomponents.NoEvents(),
-			DiagnosticOptOut: true,
-			Logging:          ldcomponents.NoLogging(),
-		}, 5*time.Second)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newLaunchDarkly(tb, writeFile(tb, dir, name, []byte(flags)))
 		tb.Cleanup(func() { c.Close() })
-		if !c.Initialized() {
-			tb.Fatal("launchdarkly: the client did not initialise")
-		}
 		return c
 	}
 	return &launchDarklySDK{
-		client:         open("flags.json", launchDarklyFlags()),
+		client:         open("flags.json", mustJSON(launchDarklyFlags(flagKeys))),
 		targetedClient: open("targeted.json", launchDarklyTargetedFlags()),
+	}
+}
+
+// newLaunchDarkly is a client of the flag data file at path (JSON, or YAML
+// when its first character is not '{'); the caller closes it.
+func newLaunchDarkly(tb testing.TB, path string) *ld.LDClient {
+	c, err := ld.MakeCustomClient("sdk-offline", ld.Config{
+		DataSource:       ldfiledata.DataSource().FilePaths(path),
+		Events:           ldcomponents.NoEvents(),
+		DiagnosticOptOut: true,
+		Logging:          ldcomponents.NoLogging(),
+	}, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !c.Initialized() {
+		c.Close()
+		tb.Fatal("launchdarkly: the client did not initialise")
+	}
+	return c
+}
+
+// The file data source reads JSON and YAML.
+func launchDarklyColdDoc(format string, keys []string) []byte {
+	return encode(format, launchDarklyFlags(keys))
+}
+
+func launchDarklyColdLoad(tb testing.TB, format string, doc []byte) func(testing.TB) coldClient {
+	path := writeFile(tb, tb.TempDir(), "flags."+format, doc)
+	return func(tb testing.TB) coldClient {
+		c := newLaunchDarkly(tb, path)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := ldcontext.New(id)
+				var v any
+				var err error
+				if isBool(flagIndex(key)) {
+					v, err = c.BoolVariation(key, u, false)
+				} else {
+					v, err = c.StringVariation(key, u, "")
+				}
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return valueText(v)
+			},
+			close: func() { c.Close() },
+		}
 	}
 }
 

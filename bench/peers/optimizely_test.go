@@ -81,9 +81,10 @@ func optimizelyDatafile(flags, rollouts, experiments, typedAudiences []any) []by
 	}))
 }
 
-func optimizelyFlags() []byte {
+// optimizelyFlags is the datafile of the given flags.
+func optimizelyFlags(keys []string) []byte {
 	var flags, rollouts, experiments []any
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		flag := map[string]any{"id": "flag-" + k, "key": k, "rolloutId": "rollout-" + k, "variables": []any{}, "experimentIds": []any{}}
 		rollout := map[string]any{"id": "rollout-" + k, "experiments": []any{}}
 		if isBool(i) {
@@ -129,25 +130,57 @@ func (noEvents) RemoveOnEventDispatch(int) error                   { return nil 
 func openOptimizely(tb testing.TB) sdk {
 	logging.SetLogLevel(logging.LogLevelWarning)
 	open := func(datafile []byte) *client.OptimizelyClient {
-		cm := config.NewStaticProjectConfigManagerWithOptions("", config.WithInitialDatafile(datafile))
-		if cm == nil {
-			tb.Fatal("optimizely: the datafile did not load")
-		}
-		c, err := (&client.OptimizelyFactory{}).Client(
-			client.WithConfigManager(cm),
-			client.WithEventProcessor(noEvents{}),
-			client.WithOdpDisabled(true),
-			client.WithDefaultDecideOptions([]decide.OptimizelyDecideOptions{decide.DisableDecisionEvent}),
-		)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newOptimizely(tb, datafile)
 		tb.Cleanup(c.Close)
 		return c
 	}
 	return &optimizelySDK{
-		client:         open(optimizelyFlags()),
+		client:         open(optimizelyFlags(flagKeys)),
 		targetedClient: open(optimizelyTargetedFlags()),
+	}
+}
+
+// newOptimizely is a client of the datafile; the caller closes it.
+func newOptimizely(tb testing.TB, datafile []byte) *client.OptimizelyClient {
+	cm := config.NewStaticProjectConfigManagerWithOptions("", config.WithInitialDatafile(datafile))
+	if cm == nil {
+		tb.Fatal("optimizely: the datafile did not load")
+	}
+	c, err := (&client.OptimizelyFactory{}).Client(
+		client.WithConfigManager(cm),
+		client.WithEventProcessor(noEvents{}),
+		client.WithOdpDisabled(true),
+		client.WithDefaultDecideOptions([]decide.OptimizelyDecideOptions{decide.DisableDecisionEvent}),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// A datafile is JSON only.
+func optimizelyColdDoc(format string, keys []string) []byte {
+	if format != "json" {
+		return nil
+	}
+	return optimizelyFlags(keys)
+}
+
+func optimizelyColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	logging.SetLogLevel(logging.LogLevelWarning)
+	return func(tb testing.TB) coldClient {
+		c := newOptimizely(tb, doc)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := c.CreateUserContext(id, nil)
+				d := optimizelyDecide(&u, key)
+				if isBool(flagIndex(key)) {
+					return valueText(d.Enabled)
+				}
+				return d.VariationKey
+			},
+			close: c.Close,
+		}
 	}
 }
 
