@@ -20,17 +20,21 @@ import (
 //   - targeted: a long-form experiment with a targeting rule of two
 //     conditions (`in` over five countries, `eq` "pro") and two variants,
 //     0-50% and 50-100% (Feature), as the root's BenchmarkTargeted.
-//   - all flags: AppendAssignments into a slice reused across calls; it
-//     lists the experiments the user is in (every split, and the rollouts
-//     that are on), with their ids and payloads.
+//   - a request's map: ContextFor(id).With(attrs) (experimentFromMap).
+//   - all flags: Assignments, the default all-flags call (a new slice per
+//     call); it lists the experiments the user is in (every split, and the
+//     rollouts that are on), with their ids and payloads. The column
+//     experiment-handle measures AppendAssignments into a reused slice.
 type experimentSDK struct {
 	rs, targetedRS *experiment.Ruleset
 }
 
-func experimentConfig() string {
+// experimentConfig is the YAML config of the given flags, each in the short
+// form.
+func experimentConfig(keys []string) string {
 	var b strings.Builder
 	b.WriteString("experiments:\n")
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			fmt.Fprintf(&b, "  %s: 50%%\n", k)
 		} else {
@@ -38,6 +42,46 @@ func experimentConfig() string {
 		}
 	}
 	return b.String()
+}
+
+// experimentJSON is the same config as experimentConfig, in JSON.
+func experimentJSON(keys []string) string {
+	exps := make(map[string]any, len(keys))
+	for i, k := range keys {
+		if isBool(i) {
+			exps[k] = "50%"
+		} else {
+			exps[k] = map[string]string{"a": "0-33%", "b": "33-66%", "c": "66-100%"}
+		}
+	}
+	return mustJSON(map[string]any{"experiments": exps})
+}
+
+// This library reads YAML and JSON (the same Parse).
+func experimentColdDoc(format string, keys []string) []byte {
+	if format == "yaml" {
+		return []byte(experimentConfig(keys))
+	}
+	return []byte(experimentJSON(keys))
+}
+
+func experimentColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	return func(tb testing.TB) coldClient {
+		rs, err := experiment.Parse(doc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return coldClient{
+			eval: func(key, id string) string {
+				c := experiment.ContextFor(id)
+				if isBool(flagIndex(key)) {
+					return valueText(rs.VariantFor(key, c))
+				}
+				return rs.Feature(key, c)
+			},
+			close: func() {},
+		}
+	}
 }
 
 const experimentTargetedConfig = `
@@ -53,7 +97,7 @@ experiments:
 `
 
 func openExperiment(tb testing.TB) sdk {
-	rs, err := experiment.Parse([]byte(experimentConfig()))
+	rs, err := experiment.Parse([]byte(experimentConfig(flagKeys)))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,14 +131,31 @@ func (p *experimentSDK) targeted(id, country, plan string) string {
 	return p.targetedRS.Feature(targetedFlag, experiment.ContextFor(id).With(experimentAttrs(country, plan)))
 }
 
+func (p *experimentSDK) fromMap(id string, attrs map[string]any) string {
+	return p.targetedRS.Feature(targetedFlag, experimentFromMap(id, attrs))
+}
+
+// experimentFromMap is a request's user: ContextFor(id).With(attrs). With
+// keeps the map as it is (no copy), and the evaluation methods do not keep
+// it, so a map literal built per request can stay on the caller's stack.
+func experimentFromMap(id string, attrs map[string]any) experiment.Context {
+	return experiment.ContextFor(id).With(attrs)
+}
+
 func (p *experimentSDK) all(id string) map[string]string {
+	return experimentValues(p.rs.Assignments(experiment.ContextFor(id)))
+}
+
+// experimentValues is the value of each of the 100 flags, from the
+// assignments of one user: a rollout the user is not in is "false".
+func experimentValues(as []experiment.Assignment) map[string]string {
 	out := make(map[string]string, numFlags)
 	for i, k := range flagKeys {
 		if isBool(i) {
 			out[k] = "false"
 		}
 	}
-	for _, a := range p.rs.AppendAssignments(nil, experiment.ContextFor(id)) {
+	for _, a := range as {
 		if a.VariantKey == "default" {
 			out[a.ExperimentKey] = "true"
 		} else {
@@ -145,14 +206,31 @@ func (p *experimentSDK) benchRotatingNewUser(b *testing.B, ids []string) {
 	}
 }
 
+func (p *experimentSDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		sink.s = p.targetedRS.Feature(targetedFlag, experimentFromMap(r.id, attrs))
+		i++
+	}
+	if sink.s == "" {
+		b.Fatal("fresh map: off")
+	}
+}
+
 func (p *experimentSDK) benchAll(b *testing.B) {
 	c := experiment.ContextFor(benchUser)
-	dst := make([]experiment.Assignment, 0, numFlags)
+	var as []experiment.Assignment
 	for b.Loop() {
-		dst = p.rs.AppendAssignments(dst[:0], c)
+		as = p.rs.Assignments(c)
 	}
-	if n := len(dst); n < numFlags/2 {
+	checkAssignments(b, as)
+}
+
+func checkAssignments(b *testing.B, as []experiment.Assignment) {
+	if n := len(as); n < numFlags/2 {
 		b.Fatalf("%d assignments; want at least %d", n, numFlags/2)
 	}
-	sink.n = len(dst)
+	sink.n = len(as)
 }

@@ -6,12 +6,14 @@ replace github.com/inprocess/experiment => ../..
 
 require (
 	github.com/Unleash/unleash-client-go/v4 v4.5.0
+	github.com/google/go-cmp v0.7.0
 	github.com/growthbook/growthbook-golang v0.7.0
 	github.com/inprocess/experiment v0.1.0
 	github.com/launchdarkly/go-sdk-common/v3 v3.4.0
 	github.com/launchdarkly/go-server-sdk/v7 v7.14.6
 	github.com/optimizely/go-sdk/v2 v2.3.1
 	github.com/thomaspoignant/go-feature-flag v1.52.1
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -25,7 +27,6 @@ require (
 	github.com/diegoholiveira/jsonlogic/v3 v3.9.0 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gregjones/httpcache v0.0.0-20171119193500-2bcd89a1743f // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect
@@ -59,5 +60,4 @@ require (
 	golang.org/x/sync v0.20.0 // indirect
 	gopkg.in/ghodss/yaml.v1 v1.0.0 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -1,8 +1,6 @@
 package peers
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,9 +32,11 @@ type goffSDK struct {
 	ff, targetedFF *ffclient.GoFeatureFlag
 }
 
-func goffFlags() string {
+// goffFlags is the flags file of the given flags, as a value to encode in
+// JSON or YAML.
+func goffFlags(keys []string) map[string]any {
 	flags := map[string]any{}
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			flags[k] = map[string]any{
 				"variations":  map[string]any{"on": true, "off": false},
@@ -51,7 +51,7 @@ func goffFlags() string {
 			}
 		}
 	}
-	return mustJSON(flags)
+	return flags
 }
 
 func goffTargetedFlags() string {
@@ -72,25 +72,57 @@ func goffTargetedFlags() string {
 func openGoff(tb testing.TB) sdk {
 	dir := tb.TempDir()
 	open := func(name, flags string) *ffclient.GoFeatureFlag {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(flags), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		ff, err := ffclient.New(ffclient.Config{
-			PollingInterval:       24 * time.Hour,
-			Retriever:             &fileretriever.Retriever{Path: path},
-			FileFormat:            "json",
-			DisableNotifierOnInit: true,
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
+		ff := newGoff(tb, writeFile(tb, dir, name, []byte(flags)), "json")
 		tb.Cleanup(ff.Close)
 		return ff
 	}
 	return &goffSDK{
-		ff:         open("flags.json", goffFlags()),
+		ff:         open("flags.json", mustJSON(goffFlags(flagKeys))),
 		targetedFF: open("targeted.json", goffTargetedFlags()),
+	}
+}
+
+// newGoff is a client of the flags file at path, in the format ("json" or
+// "yaml"); the caller closes it.
+func newGoff(tb testing.TB, path, format string) *ffclient.GoFeatureFlag {
+	ff, err := ffclient.New(ffclient.Config{
+		PollingInterval:       24 * time.Hour,
+		Retriever:             &fileretriever.Retriever{Path: path},
+		FileFormat:            format,
+		DisableNotifierOnInit: true,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ff
+}
+
+// goff reads JSON, YAML and TOML; the benchmarks use the first two.
+func goffColdDoc(format string, keys []string) []byte {
+	return encode(format, goffFlags(keys))
+}
+
+func goffColdLoad(tb testing.TB, format string, doc []byte) func(testing.TB) coldClient {
+	path := writeFile(tb, tb.TempDir(), "flags."+format, doc)
+	return func(tb testing.TB) coldClient {
+		ff := newGoff(tb, path, format)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := ffcontext.NewEvaluationContext(id)
+				var v any
+				var err error
+				if isBool(flagIndex(key)) {
+					v, err = ff.BoolVariation(key, u, false)
+				} else {
+					v, err = ff.StringVariation(key, u, "")
+				}
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return valueText(v)
+			},
+			close: ff.Close,
+		}
 	}
 }
 
@@ -213,5 +245,40 @@ func (p *goffSDK) benchAll(b *testing.B) {
 			b.Fatal("AllFlagsState is not valid")
 		}
 		sink.any = state
+	}
+}
+
+// goffFromMap is a request's user: an evaluation context with each
+// attribute of the map added as a custom attribute (AddCustomAttribute).
+func goffFromMap(id string, attrs map[string]any) ffcontext.EvaluationContext {
+	u := ffcontext.NewEvaluationContext(id)
+	for k, v := range attrs {
+		u.AddCustomAttribute(k, v)
+	}
+	return u
+}
+
+func (p *goffSDK) fromMap(id string, attrs map[string]any) string {
+	v, err := p.targetedFF.StringVariation(targetedFlag, goffFromMap(id, attrs), "default")
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (p *goffSDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		v, err := p.targetedFF.StringVariation(targetedFlag, goffFromMap(r.id, attrs), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.s = v
+		i++
+	}
+	if sink.s == "" {
+		b.Fatal("fresh map: off")
 	}
 }

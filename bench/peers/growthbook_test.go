@@ -27,9 +27,10 @@ type growthBookSDK struct {
 	client, targetedClient *gb.Client
 }
 
-func growthBookFeatures() string {
+// growthBookFeatures is the features JSON of the given flags.
+func growthBookFeatures(keys []string) string {
 	features := map[string]any{}
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			features[k] = map[string]any{
 				"defaultValue": false,
@@ -73,16 +74,43 @@ func mustJSON(v any) string {
 
 func openGrowthBook(tb testing.TB) sdk {
 	open := func(features string) *gb.Client {
-		c, err := gb.NewClient(context.Background(), gb.WithJsonFeatures(features))
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newGrowthBook(tb, features)
 		tb.Cleanup(func() { c.Close() })
 		return c
 	}
 	return &growthBookSDK{
-		client:         open(growthBookFeatures()),
+		client:         open(growthBookFeatures(flagKeys)),
 		targetedClient: open(growthBookTargetedFeatures()),
+	}
+}
+
+// newGrowthBook is a client of the features JSON; the caller closes it.
+func newGrowthBook(tb testing.TB, features string) *gb.Client {
+	c, err := gb.NewClient(context.Background(), gb.WithJsonFeatures(features))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// GrowthBook reads JSON only.
+func growthBookColdDoc(format string, keys []string) []byte {
+	if format != "json" {
+		return nil
+	}
+	return []byte(growthBookFeatures(keys))
+}
+
+func growthBookColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	return func(tb testing.TB) coldClient {
+		c := newGrowthBook(tb, string(doc))
+		return coldClient{
+			eval: func(key, id string) string {
+				u := growthBookUser(tb, c, gb.Attributes{"id": id})
+				return valueText(growthBookEval(u, key).Value)
+			},
+			close: func() { c.Close() },
+		}
 	}
 }
 
@@ -238,4 +266,42 @@ func valueText(v any) string {
 		return v
 	}
 	return mustJSON(v)
+}
+
+// growthBookFromMap is a request's user: GrowthBook's attributes are a
+// map[string]any with the id in it, so the request's map gets the id and
+// becomes the child client's attributes (WithAttributes converts them).
+func growthBookFromMap(c *gb.Client, id string, attrs map[string]any) (*gb.Client, error) {
+	attrs["id"] = id
+	return c.WithAttributes(gb.Attributes(attrs))
+}
+
+func (p *growthBookSDK) fromMap(id string, attrs map[string]any) string {
+	u, err := growthBookFromMap(p.targetedClient, id, attrs)
+	if err != nil {
+		panic(err)
+	}
+	s, _ := growthBookEval(u, targetedFlag).Value.(string)
+	return s
+}
+
+func (p *growthBookSDK) benchFreshMap(b *testing.B, reqs []request) {
+	ctx := context.Background()
+	var r *gb.FeatureResult
+	i := 0
+	for b.Loop() {
+		q := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": q.country, "plan": q.plan}
+		u, err := growthBookFromMap(p.targetedClient, q.id, attrs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r = u.EvalFeature(ctx, targetedFlag)
+		sink.s, _ = r.Value.(string)
+		i++
+	}
+	checkGrowthBook(b, r)
+	if r.Source != gb.ExperimentResultSource {
+		b.Fatalf("fresh map: source %q; want experiment", r.Source)
+	}
 }

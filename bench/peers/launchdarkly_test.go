@@ -1,8 +1,6 @@
 package peers
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,9 +41,11 @@ func ldRollout(weights ...int) map[string]any {
 	return map[string]any{"rollout": map[string]any{"variations": vs}}
 }
 
-func launchDarklyFlags() string {
+// launchDarklyFlags is the flag data of the given flags, as a value to
+// encode in JSON or YAML.
+func launchDarklyFlags(keys []string) map[string]any {
 	flags := map[string]any{}
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		f := map[string]any{"key": k, "version": 1, "on": true, "offVariation": 0, "salt": k}
 		if isBool(i) {
 			// Variation 0 (false) for the first 50,000, 1 (true) for the rest.
@@ -57,7 +57,7 @@ func launchDarklyFlags() string {
 		}
 		flags[k] = f
 	}
-	return mustJSON(map[string]any{"flags": flags})
+	return map[string]any{"flags": flags}
 }
 
 func launchDarklyTargetedFlags() string {
@@ -85,28 +85,61 @@ func launchDarklyTargetedFlags() string {
 func openLaunchDarkly(tb testing.TB) sdk {
 	dir := tb.TempDir()
 	open := func(name, flags string) *ld.LDClient {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(flags), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		c, err := ld.MakeCustomClient("sdk-offline", ld.Config{
-			DataSource:       ldfiledata.DataSource().FilePaths(path),
-			Events:           ldcomponents.NoEvents(),
-			DiagnosticOptOut: true,
-			Logging:          ldcomponents.NoLogging(),
-		}, 5*time.Second)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newLaunchDarkly(tb, writeFile(tb, dir, name, []byte(flags)))
 		tb.Cleanup(func() { c.Close() })
-		if !c.Initialized() {
-			tb.Fatal("launchdarkly: the client did not initialise")
-		}
 		return c
 	}
 	return &launchDarklySDK{
-		client:         open("flags.json", launchDarklyFlags()),
+		client:         open("flags.json", mustJSON(launchDarklyFlags(flagKeys))),
 		targetedClient: open("targeted.json", launchDarklyTargetedFlags()),
+	}
+}
+
+// newLaunchDarkly is a client of the flag data file at path (JSON, or YAML
+// when its first character is not '{'); the caller closes it.
+func newLaunchDarkly(tb testing.TB, path string) *ld.LDClient {
+	c, err := ld.MakeCustomClient("sdk-offline", ld.Config{
+		DataSource:       ldfiledata.DataSource().FilePaths(path),
+		Events:           ldcomponents.NoEvents(),
+		DiagnosticOptOut: true,
+		Logging:          ldcomponents.NoLogging(),
+	}, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !c.Initialized() {
+		c.Close()
+		tb.Fatal("launchdarkly: the client did not initialise")
+	}
+	return c
+}
+
+// The file data source reads JSON and YAML.
+func launchDarklyColdDoc(format string, keys []string) []byte {
+	return encode(format, launchDarklyFlags(keys))
+}
+
+func launchDarklyColdLoad(tb testing.TB, format string, doc []byte) func(testing.TB) coldClient {
+	path := writeFile(tb, tb.TempDir(), "flags."+format, doc)
+	return func(tb testing.TB) coldClient {
+		c := newLaunchDarkly(tb, path)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := ldcontext.New(id)
+				var v any
+				var err error
+				if isBool(flagIndex(key)) {
+					v, err = c.BoolVariation(key, u, false)
+				} else {
+					v, err = c.StringVariation(key, u, "")
+				}
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return valueText(v)
+			},
+			close: func() { c.Close() },
+		}
 	}
 }
 
@@ -234,5 +267,41 @@ func (p *launchDarklySDK) benchAll(b *testing.B) {
 			b.Fatal("AllFlagsState is not valid")
 		}
 		sink.any = state
+	}
+}
+
+// launchDarklyFromMap is a request's user: a context builder with each
+// attribute of the map converted by ldvalue.CopyArbitraryValue, the SDK's
+// conversion of a Go value of any type.
+func launchDarklyFromMap(id string, attrs map[string]any) ldcontext.Context {
+	b := ldcontext.NewBuilder(id)
+	for k, v := range attrs {
+		b.SetValue(k, ldvalue.CopyArbitraryValue(v))
+	}
+	return b.Build()
+}
+
+func (p *launchDarklySDK) fromMap(id string, attrs map[string]any) string {
+	v, err := p.targetedClient.StringVariation(targetedFlag, launchDarklyFromMap(id, attrs), "default")
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (p *launchDarklySDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		v, err := p.targetedClient.StringVariation(targetedFlag, launchDarklyFromMap(r.id, attrs), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.s = v
+		i++
+	}
+	if sink.s == "" {
+		b.Fatal("fresh map: off")
 	}
 }

@@ -81,9 +81,10 @@ func optimizelyDatafile(flags, rollouts, experiments, typedAudiences []any) []by
 	}))
 }
 
-func optimizelyFlags() []byte {
+// optimizelyFlags is the datafile of the given flags.
+func optimizelyFlags(keys []string) []byte {
 	var flags, rollouts, experiments []any
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		flag := map[string]any{"id": "flag-" + k, "key": k, "rolloutId": "rollout-" + k, "variables": []any{}, "experimentIds": []any{}}
 		rollout := map[string]any{"id": "rollout-" + k, "experiments": []any{}}
 		if isBool(i) {
@@ -129,25 +130,57 @@ func (noEvents) RemoveOnEventDispatch(int) error                   { return nil 
 func openOptimizely(tb testing.TB) sdk {
 	logging.SetLogLevel(logging.LogLevelWarning)
 	open := func(datafile []byte) *client.OptimizelyClient {
-		cm := config.NewStaticProjectConfigManagerWithOptions("", config.WithInitialDatafile(datafile))
-		if cm == nil {
-			tb.Fatal("optimizely: the datafile did not load")
-		}
-		c, err := (&client.OptimizelyFactory{}).Client(
-			client.WithConfigManager(cm),
-			client.WithEventProcessor(noEvents{}),
-			client.WithOdpDisabled(true),
-			client.WithDefaultDecideOptions([]decide.OptimizelyDecideOptions{decide.DisableDecisionEvent}),
-		)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newOptimizely(tb, datafile)
 		tb.Cleanup(c.Close)
 		return c
 	}
 	return &optimizelySDK{
-		client:         open(optimizelyFlags()),
+		client:         open(optimizelyFlags(flagKeys)),
 		targetedClient: open(optimizelyTargetedFlags()),
+	}
+}
+
+// newOptimizely is a client of the datafile; the caller closes it.
+func newOptimizely(tb testing.TB, datafile []byte) *client.OptimizelyClient {
+	cm := config.NewStaticProjectConfigManagerWithOptions("", config.WithInitialDatafile(datafile))
+	if cm == nil {
+		tb.Fatal("optimizely: the datafile did not load")
+	}
+	c, err := (&client.OptimizelyFactory{}).Client(
+		client.WithConfigManager(cm),
+		client.WithEventProcessor(noEvents{}),
+		client.WithOdpDisabled(true),
+		client.WithDefaultDecideOptions([]decide.OptimizelyDecideOptions{decide.DisableDecisionEvent}),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// A datafile is JSON only.
+func optimizelyColdDoc(format string, keys []string) []byte {
+	if format != "json" {
+		return nil
+	}
+	return optimizelyFlags(keys)
+}
+
+func optimizelyColdLoad(_ testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	logging.SetLogLevel(logging.LogLevelWarning)
+	return func(tb testing.TB) coldClient {
+		c := newOptimizely(tb, doc)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := c.CreateUserContext(id, nil)
+				d := optimizelyDecide(&u, key)
+				if isBool(flagIndex(key)) {
+					return valueText(d.Enabled)
+				}
+				return d.VariationKey
+			},
+			close: c.Close,
+		}
 	}
 }
 
@@ -191,22 +224,13 @@ func (p *optimizelySDK) all(id string) map[string]string {
 	u := p.client.CreateUserContext(id, nil)
 	out := map[string]string{}
 	for k, d := range u.DecideAll(nil) {
-		if isBool(indexOf(k)) {
+		if isBool(flagIndex(k)) {
 			out[k] = valueText(d.Enabled)
 		} else {
 			out[k] = d.VariationKey
 		}
 	}
 	return out
-}
-
-func indexOf(key string) int {
-	for i, k := range flagKeys {
-		if k == key {
-			return i
-		}
-	}
-	return -1
 }
 
 func (p *optimizelySDK) benchOneFlag(b *testing.B) {
@@ -284,5 +308,29 @@ func (p *optimizelySDK) benchAll(b *testing.B) {
 func checkOptimizely(b *testing.B, d client.OptimizelyDecision, key string) {
 	if d.FlagKey != key || len(d.Reasons) > 0 {
 		b.Fatalf("optimizely: %s: %v", key, d.Reasons)
+	}
+}
+
+// A request's user is CreateUserContext(id, attrs): Optimizely takes the
+// map as it is (and copies it).
+func (p *optimizelySDK) fromMap(id string, attrs map[string]any) string {
+	u := p.targetedClient.CreateUserContext(id, attrs)
+	return optimizelyDecide(&u, targetedFlag).VariationKey
+}
+
+func (p *optimizelySDK) benchFreshMap(b *testing.B, reqs []request) {
+	var d client.OptimizelyDecision
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		u := p.targetedClient.CreateUserContext(r.id, attrs)
+		d = u.Decide(targetedFlag, nil)
+		sink.s = d.VariationKey
+		i++
+	}
+	checkOptimizely(b, d, targetedFlag)
+	if d.VariationKey == "" {
+		b.Fatal("fresh map: off")
 	}
 }

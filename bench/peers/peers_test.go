@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -24,13 +25,7 @@ const (
 )
 
 var (
-	flagKeys = func() []string {
-		k := make([]string, numFlags)
-		for i := range k {
-			k[i] = flagKey(i)
-		}
-		return k
-	}()
+	flagKeys  = keys(numFlags)
 	countries = []string{"US", "CA", "GB", "DE", "FR"}
 	splits    = []struct {
 		name  string
@@ -40,8 +35,28 @@ var (
 
 func flagKey(i int) string { return fmt.Sprintf("flag-%03d", i) }
 
-// isBool reports whether flag i of the 100 is a boolean rollout (else it is
-// a 3-variant split).
+// keys is flagKey(0) … flagKey(n-1): the 100 flags of the configs, or the
+// 1,000 of the cold-load documents (coldload_test.go), which extend the
+// same pattern.
+func keys(n int) []string {
+	k := make([]string, n)
+	for i := range k {
+		k[i] = flagKey(i)
+	}
+	return k
+}
+
+// flagIndex is i for the key flagKey(i), and -1 for any other string.
+func flagIndex(key string) int {
+	i, err := strconv.Atoi(strings.TrimPrefix(key, "flag-"))
+	if err != nil || i < 0 || flagKey(i) != key {
+		return -1
+	}
+	return i
+}
+
+// isBool reports whether flag i is a boolean rollout (else it is a
+// 3-variant split).
 func isBool(i int) bool { return i%2 == 0 }
 
 // benchUser is the user of scenarios 1, 2, 3 and 5. It is one for whom
@@ -69,6 +84,10 @@ type sdk interface {
 	// targeted is the variant of the targeted flag for a user with the
 	// given country and plan: "control", "treatment", or "" when off.
 	targeted(id, country, plan string) string
+	// fromMap is the variant of the targeted flag for a user whose
+	// attributes arrive as a map[string]any (a request's), converted to the
+	// SDK's user the way benchFreshMap converts them (freshmap_test.go).
+	fromMap(id string, attrs map[string]any) string
 	// all evaluates the 100 flags through the path benchAll measures and
 	// returns each flag's value as text: "true", "false", "a", "b", "c".
 	all(id string) map[string]string
@@ -78,6 +97,7 @@ type sdk interface {
 	benchTargeted(b *testing.B)
 	benchRotating(b *testing.B)
 	benchRotatingNewUser(b *testing.B, ids []string)
+	benchFreshMap(b *testing.B, reqs []request)
 	benchAll(b *testing.B)
 }
 
@@ -141,7 +161,10 @@ func BenchmarkRotating1024NewUser(b *testing.B) {
 }
 
 // BenchmarkAllFlags100 is scenario 5: all 100 flags for one user, through
-// the SDK's "all flags" call where it has one, else a loop.
+// the SDK's default "all flags" call where it has one, else a loop. For
+// this library the default call is Ruleset.Assignments (a new slice per
+// call, column experiment); the column experiment-handle measures
+// AppendAssignments into a slice reused across calls.
 func BenchmarkAllFlags100(b *testing.B) { runBench(b, sdk.benchAll) }
 
 // TestShares checks that every SDK really evaluates: over 10,000 users the

@@ -37,9 +37,10 @@ type unleashSDK struct {
 	client, targetedClient *unleash.Client
 }
 
-func unleashFeatures() []byte {
+// unleashFeatures is the client API response of the given flags.
+func unleashFeatures(keys []string) []byte {
 	var features []any
-	for i, k := range flagKeys {
+	for i, k := range keys {
 		if isBool(i) {
 			features = append(features, map[string]any{
 				"name": k, "type": "release", "enabled": true,
@@ -102,28 +103,61 @@ func (l *unleashListener) OnWarning(error) {}
 
 func openUnleash(tb testing.TB) sdk {
 	open := func(features []byte) *unleash.Client {
-		c, err := unleash.NewClient(
-			unleash.WithAppName("peers-bench"),
-			unleash.WithUrl("http://127.0.0.1:9/api/"), // never dialled: see offlineTransport
-			unleash.WithHttpClient(&http.Client{Transport: &offlineTransport{}}),
-			unleash.WithStorage(&unleash.BootstrapStorage{Reader: bytes.NewReader(features)}),
-			unleash.WithBackupPath(tb.TempDir()),
-			unleash.WithRefreshInterval(24*time.Hour),
-			unleash.WithDisableMetrics(true),
-			unleash.WithListener(&unleashListener{}),
-		)
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c := newUnleash(tb, features, tb.TempDir())
 		tb.Cleanup(func() { c.Close() })
-		if n := len(c.ListFeatures()); n == 0 {
-			tb.Fatal("unleash: the bootstrap loaded no toggles")
-		}
 		return c
 	}
 	return &unleashSDK{
-		client:         open(unleashFeatures()),
+		client:         open(unleashFeatures(flagKeys)),
 		targetedClient: open(unleashTargetedFeatures()),
+	}
+}
+
+// newUnleash is a client of the features JSON, with its backup file in dir;
+// the caller closes it.
+func newUnleash(tb testing.TB, features []byte, dir string) *unleash.Client {
+	c, err := unleash.NewClient(
+		unleash.WithAppName("peers-bench"),
+		unleash.WithUrl("http://127.0.0.1:9/api/"), // never dialled: see offlineTransport
+		unleash.WithHttpClient(&http.Client{Transport: &offlineTransport{}}),
+		unleash.WithStorage(&unleash.BootstrapStorage{Reader: bytes.NewReader(features)}),
+		unleash.WithBackupPath(dir),
+		unleash.WithRefreshInterval(24*time.Hour),
+		unleash.WithDisableMetrics(true),
+		unleash.WithListener(&unleashListener{}),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if n := len(c.ListFeatures()); n == 0 {
+		c.Close()
+		tb.Fatal("unleash: the bootstrap loaded no toggles")
+	}
+	return c
+}
+
+// Unleash's bootstrap reads JSON only.
+func unleashColdDoc(format string, keys []string) []byte {
+	if format != "json" {
+		return nil
+	}
+	return unleashFeatures(keys)
+}
+
+func unleashColdLoad(tb testing.TB, _ string, doc []byte) func(testing.TB) coldClient {
+	dir := tb.TempDir()
+	return func(tb testing.TB) coldClient {
+		c := newUnleash(tb, doc, dir)
+		return coldClient{
+			eval: func(key, id string) string {
+				u := ucontext.Context{UserId: id}
+				if isBool(flagIndex(key)) {
+					return valueText(c.IsEnabled(key, unleash.WithContext(u)))
+				}
+				return c.GetVariant(key, unleash.WithVariantContext(u)).Name
+			},
+			close: func() { c.Close() },
+		}
 	}
 }
 
@@ -236,4 +270,38 @@ func (p *unleashSDK) benchAll(b *testing.B) {
 		}
 	}
 	sink.any = values
+}
+
+// unleashFromMap is a request's user: Unleash's properties are strings, so
+// each string attribute of the map is copied into a new properties map
+// (the others would need a conversion; this scenario has none).
+func unleashFromMap(id string, attrs map[string]any) ucontext.Context {
+	c := ucontext.Context{UserId: id, Properties: make(map[string]string, len(attrs))}
+	for k, v := range attrs {
+		if s, ok := v.(string); ok {
+			c.Properties[k] = s
+		}
+	}
+	return c
+}
+
+func (p *unleashSDK) fromMap(id string, attrs map[string]any) string {
+	v := p.targetedClient.GetVariant(targetedFlag, unleash.WithVariantContext(unleashFromMap(id, attrs)))
+	if !v.Enabled {
+		return ""
+	}
+	return v.Name
+}
+
+func (p *unleashSDK) benchFreshMap(b *testing.B, reqs []request) {
+	i := 0
+	for b.Loop() {
+		r := &reqs[i%len(reqs)]
+		attrs := map[string]any{"country": r.country, "plan": r.plan}
+		sink.s = p.targetedClient.GetVariant(targetedFlag, unleash.WithVariantContext(unleashFromMap(r.id, attrs))).Name
+		i++
+	}
+	if sink.s != "control" && sink.s != "treatment" {
+		b.Fatalf("fresh map: variant %q", sink.s)
+	}
 }
