@@ -27,8 +27,9 @@ import (
 const maxInline = 2
 
 // attrVal is an attribute value as conditions compare it: its kind and,
-// by kind, the string s, the number in x (an int64 when isInt, else the
-// bits of a float64) or the boolean b. inMap says the value is also
+// by kind, the string s (with its strKey in x, which the fast conditions
+// compare, fastcond.go), the number in x (an int64 when isInt, else
+// the bits of a float64) or the boolean b. inMap says the value is also
 // Context.attrs' under the same name (a mirrored entry, or one read from
 // the map); a typed setter's is not.
 type attrVal struct {
@@ -47,15 +48,31 @@ type inlineAttr struct {
 	attrVal
 }
 
-// nameKey packs the first 8 bytes of an attribute name into a word, so
-// that a condition (whose key is computed at load) compares names by one
-// word and the length, and only a longer name's rest byte by byte.
+// nameKey packs the first 8 bytes of an attribute name into a word
+// (little-endian, zero-padded), so that a condition (whose key is
+// computed at load) compares names by one word and the length, and only
+// a longer name's rest byte by byte. A name of 2 to 7 bytes is read as
+// two overlapping loads, which give the same bytes where they overlap,
+// rather than byte by byte.
 func nameKey(name string) uint64 {
-	var k uint64
-	for i := 0; i < len(name) && i < 8; i++ {
-		k |= uint64(name[i]) << (8 * i)
+	switch n := len(name); {
+	case n >= 8:
+		return word(name)
+	case n >= 4:
+		return uint64(word32(name)) | uint64(word32(name[n-4:]))<<(8*(n-4))
+	case n >= 2:
+		return uint64(name[0]) | uint64(name[1])<<8 | (uint64(name[n-2])|uint64(name[n-1])<<8)<<(8*(n-2))
+	case n == 1:
+		return uint64(name[0])
 	}
-	return k
+	return 0
+}
+
+// word32 is the little-endian word of the first four bytes of s, which
+// has at least four.
+func word32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // is reports whether a is the attribute named name, whose key is key.
@@ -66,15 +83,21 @@ func (a *inlineAttr) is(name string, key uint64) bool {
 // valOf classifies a Go attribute value (see With for the types).
 func valOf(v any) attrVal {
 	if s, ok := v.(string); ok {
-		return attrVal{k: kString, s: s}
+		return stringVal(s)
 	}
 	k, s, n, b := attrKind(v)
 	a := attrVal{k: k, s: s, b: b}
-	if k == kNumber {
+	switch k {
+	case kNumber:
 		a.setNum(n)
+	case kString:
+		a.x = strKey(s)
 	}
 	return a
 }
+
+// stringVal is the string attribute s.
+func stringVal(s string) attrVal { return attrVal{k: kString, s: s, x: strKey(s)} }
 
 func (a *attrVal) setNum(n number) {
 	a.isInt = n.isInt
@@ -118,7 +141,7 @@ func (a *attrVal) boxed() any {
 // the fast way to build a Context per request: see Example_perRequest. c
 // itself is unchanged.
 func (c Context) WithString(name, v string) Context {
-	c.set(name, attrVal{k: kString, s: v})
+	c.set(name, stringVal(v))
 	return c
 }
 

@@ -68,7 +68,8 @@ func TestFlatten(t *testing.T) {
 		{"group and percentage", "groups:\n  beta: [1, 2, 10-20%]\nexperiments:\n  a: [beta, 40-60%]\n", 3},
 		{"everyone", "experiments:\n  a: true\n", 1},
 		{"off", "experiments:\n  a: false\n", -1},
-		{"targeted", targetedConfig, -1},
+		{"targeted: audience and targeting before the steps", targetedConfig, 2},
+		{"designed", "experiments:\n  a:\n    start: 2020-01-01T00:00:00Z\n    variants: {on: {allocation: 50%}}\n", -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
