@@ -27,8 +27,8 @@ import (
 const maxInline = 2
 
 // attrVal is an attribute value as conditions compare it: its kind and,
-// by kind, the string s (with its strKey in x, which the fast conditions
-// compare, fastcond.go), the number in x (an int64 when isInt, else
+// by kind, the string s (with its nameKey in x, which the fast conditions
+// compare first, fastcond.go), the number in x (an int64 when isInt, else
 // the bits of a float64) or the boolean b. inMap says the value is also
 // Context.attrs' under the same name (a mirrored entry, or one read from
 // the map); a typed setter's is not.
@@ -48,24 +48,27 @@ type inlineAttr struct {
 	attrVal
 }
 
-// nameKey packs the first 8 bytes of an attribute name into a word
-// (little-endian, zero-padded), so that a condition (whose key is
-// computed at load) compares names by one word and the length, and only
-// a longer name's rest byte by byte. A name of 2 to 7 bytes is read as
-// two overlapping loads, which give the same bytes where they overlap,
-// rather than byte by byte.
-func nameKey(name string) uint64 {
-	switch n := len(name); {
+// nameKey is the word a string (an attribute name, or a string a fast
+// condition compares, fastcond.go) is compared by first: its first seven
+// bytes, little-endian and zero-padded, and its length in the top byte
+// (255 for 255 bytes or more). Two strings shorter than eight bytes are
+// equal exactly when their words are; longer ones with the same word have
+// the same first seven bytes and compare the rest. A string of 2 to 7
+// bytes is read as two overlapping loads, which give the same bytes where
+// they overlap, rather than byte by byte.
+func nameKey(s string) uint64 {
+	var w uint64
+	switch n := len(s); {
 	case n >= 8:
-		return word(name)
+		w = word(s) &^ (0xff << 56)
 	case n >= 4:
-		return uint64(word32(name)) | uint64(word32(name[n-4:]))<<(8*(n-4))
+		w = uint64(word32(s)) | uint64(word32(s[n-4:]))<<(8*(n-4))
 	case n >= 2:
-		return uint64(name[0]) | uint64(name[1])<<8 | (uint64(name[n-2])|uint64(name[n-1])<<8)<<(8*(n-2))
+		w = uint64(s[0]) | uint64(s[1])<<8 | (uint64(s[n-2])|uint64(s[n-1])<<8)<<(8*(n-2))
 	case n == 1:
-		return uint64(name[0])
+		w = uint64(s[0])
 	}
-	return 0
+	return w | uint64(min(len(s), 255))<<56
 }
 
 // word32 is the little-endian word of the first four bytes of s, which
@@ -77,7 +80,7 @@ func word32(s string) uint32 {
 
 // is reports whether a is the attribute named name, whose key is key.
 func (a *inlineAttr) is(name string, key uint64) bool {
-	return a.key == key && len(a.name) == len(name) && (len(name) <= 8 || a.name[8:] == name[8:])
+	return a.key == key && (len(name) < 8 || a.name[7:] == name[7:])
 }
 
 // valOf classifies a Go attribute value (see With for the types).
@@ -91,13 +94,13 @@ func valOf(v any) attrVal {
 	case kNumber:
 		a.setNum(n)
 	case kString:
-		a.x = strKey(s)
+		a.x = nameKey(s)
 	}
 	return a
 }
 
 // stringVal is the string attribute s.
-func stringVal(s string) attrVal { return attrVal{k: kString, s: s, x: strKey(s)} }
+func stringVal(s string) attrVal { return attrVal{k: kString, s: s, x: nameKey(s)} }
 
 func (a *attrVal) setNum(n number) {
 	a.isInt = n.isInt

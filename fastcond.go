@@ -8,11 +8,11 @@ package experiment
 //   - the attribute is found among the Context's inline entries by the
 //     packed key cond.key (attrs.go), with no map hashing and no copy of
 //     the value;
-//   - each string of the condition shorter than eight bytes is held as
-//     one word that is the whole string and its length (strKey), so a
-//     list of them is scanned a word at a time, with no byte compared;
-//     the attribute's string carries its word from the setter (attrVal.x).
-//     Longer strings are compared as strings.
+//   - each string of the condition is held as a word of its first seven
+//     bytes and its length (nameKey), so a list is scanned a word at a
+//     time; the attribute's string carries its word from the setter
+//     (attrVal.x). A string shorter than eight bytes is all in its word;
+//     only a longer one whose word matches compares its rest.
 //
 // Everything else, and an attribute not held inline in a Context that
 // also has a map, goes to the general matchAny, which gives the same
@@ -45,28 +45,12 @@ func (d *cond) layOut() {
 	}
 }
 
-// layOutStrings sets d's words and long strings from its strings.
+// layOutStrings sets d's strings and their words.
 func (d *cond) layOutStrings(strs []string) {
-	d.words, d.long = nil, nil
-	for _, s := range strs {
-		if len(s) < 8 {
-			d.words = append(d.words, strKey(s))
-		} else {
-			d.long = append(d.long, s)
-		}
+	d.strs, d.words = strs, make([]uint64, len(strs))
+	for i, s := range strs {
+		d.words[i] = nameKey(s)
 	}
-}
-
-// strKey is the word a string shorter than eight bytes is compared by:
-// its bytes (little-endian, as nameKey) and its length in the top byte,
-// which such a string leaves zero, so two strings shorter than eight
-// bytes are equal exactly when their words are. A longer string's word
-// is nameKey's (not used for equality).
-func strKey(s string) uint64 {
-	if len(s) < 8 {
-		return nameKey(s) | uint64(len(s))<<56
-	}
-	return nameKey(s)
 }
 
 // layOutRules lays out every condition of rs.
@@ -93,23 +77,56 @@ func (d *cond) match(c *Context) bool {
 	return d.matchAny(c)
 }
 
-// holds reports whether every condition of the rule r matches c: match
-// for each, written out so that the common shapes cost no call.
+// holds reports whether every condition of the rule r matches c. It is
+// match for each, written out for the commonest case, a fast condition on
+// an attribute name and a string both shorter than eight bytes, where
+// their words alone decide (nameKey) and nothing is called; any other
+// condition, and the rest of the rule after it, goes to holdsFrom. The
+// calls are all in tail position, so the common path saves no registers.
 func (c *Context) holds(r []cond) bool {
 	for i := range r {
 		d := &r[i]
-		if d.fast != fastNone {
-			if a := c.inlineValue(d.attr, d.key); a != nil {
-				if a.k != kString || !d.hasString(a) {
-					return false
-				}
-				continue
-			}
-			if c.mirrored || c.attrs == nil {
-				return false
+		if d.fast == fastNone || len(d.attr) >= 8 {
+			return c.holdsFrom(r, i)
+		}
+		var a *attrVal
+		in, key := c.inline[:c.n], d.key
+		for j := range in {
+			if in[j].key == key {
+				a = &in[j].attrVal
+				break
 			}
 		}
-		if !d.matchAny(c) {
+		switch {
+		case a == nil && (c.mirrored || c.attrs == nil):
+			return false // missing: eq and in are false
+		case a == nil || a.k == kString && len(a.s) >= 8:
+			return c.holdsFrom(r, i)
+		case a.k != kString:
+			return false
+		}
+		if !hasWord(d.words, a.x) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasWord reports whether x is in words.
+func hasWord(words []uint64, x uint64) bool {
+	for _, w := range words {
+		if w == x {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsFrom reports whether the conditions of r from the i-th on all
+// match c, each by match.
+func (c *Context) holdsFrom(r []cond, i int) bool {
+	for ; i < len(r); i++ {
+		if !r[i].match(c) {
 			return false
 		}
 	}
@@ -117,24 +134,11 @@ func (c *Context) holds(r []cond) bool {
 }
 
 // hasString reports whether the string attribute a is one of d's strings
-// (the one of eq, or an element of in's list): a.x is its strKey.
+// (the one of eq, or an element of in's list): a.x is its nameKey, which
+// for a string shorter than eight bytes settles it.
 func (d *cond) hasString(a *attrVal) bool {
-	if len(a.s) < 8 {
-		for _, w := range d.words {
-			if w == a.x {
-				return true
-			}
-		}
-		return false
-	}
-	return d.hasLong(a.s)
-}
-
-// hasLong reports whether s, of eight bytes or more, is one of d's long
-// strings.
-func (d *cond) hasLong(s string) bool {
-	for _, x := range d.long {
-		if x == s {
+	for i, w := range d.words {
+		if w == a.x && (len(a.s) < 8 || d.strs[i][7:] == a.s[7:]) {
 			return true
 		}
 	}

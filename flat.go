@@ -112,7 +112,15 @@ func (e *experiment) admits(c *Context) bool {
 	if e.audience != nil && !e.audience.match(c) {
 		return false
 	}
-	return len(e.targeting) == 0 || e.targeting.match(c)
+	if len(e.targeting) == 0 {
+		return true
+	}
+	for _, r := range e.targeting {
+		if c.holds(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // chooseFlat is choose for an experiment with steps (choose takes a

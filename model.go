@@ -119,8 +119,8 @@ type cond struct {
 	platform bool           // from a snapshot: the platform's attribute lookup
 	opText   string         // for opFalse: the operator as written
 	fast     fastKind       // the shape it was laid out for at load (fastcond.go)
-	words    []uint64       // fastEqString, fastInString: its strings shorter than 8 bytes, as strKey
-	long     []string       // and its longer ones
+	strs     []string       // fastEqString, fastInString: its strings
+	words    []uint64       // nameKey of each of strs, compared first
 }
 
 // rules is a compiled rule list: it matches when any rule matches, and a
