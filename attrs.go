@@ -144,7 +144,7 @@ func (a *attrVal) boxed() any {
 // the fast way to build a Context per request: see Example_perRequest. c
 // itself is unchanged.
 func (c Context) WithString(name, v string) Context {
-	c.set(name, stringVal(v))
+	c.set(name, attrVal{k: kString, s: v})
 	return c
 }
 
@@ -167,10 +167,14 @@ func (c Context) WithFloat(name string, v float64) Context {
 	return c
 }
 
-// set holds name = v inline, replacing an inline entry of that name. It
-// works in place, so that a setter copies the Context only as its
-// signature does.
+// set holds name = v inline, replacing an inline entry of that name; a
+// string's nameKey is computed here (see attrVal), which keeps WithString
+// small enough to inline. It works in place, so that a setter copies the
+// Context only as its signature does.
 func (c *Context) set(name string, v attrVal) {
+	if v.k == kString {
+		v.x = nameKey(v.s)
+	}
 	key := nameKey(name)
 	for i := range c.n {
 		if a := &c.inline[i]; a.is(name, key) {
