@@ -36,7 +36,8 @@ const (
 // returns the variant's index, or -1 when the user is off, and when d is
 // not nil records there what decided. It is the one implementation of the
 // order: the evaluation methods call it with d nil, which costs them
-// nothing, and Explain with a decision to describe. Each bucket is hashed
+// nothing (or follow flat steps laid out from it, which TestFlatMatchesDecide
+// checks give the same), and Explain with a decision to describe. Each bucket is hashed
 // at most once, and only when a percentage needs it; gb caches the group
 // bucket across the experiments of one call (-1: not yet computed).
 func (r *Ruleset) decide(e *experiment, c *Context, gb *int, d *decision) int {
