@@ -27,8 +27,9 @@ import (
 const maxInline = 2
 
 // attrVal is an attribute value as conditions compare it: its kind and,
-// by kind, the string s, the number in x (an int64 when isInt, else the
-// bits of a float64) or the boolean b. inMap says the value is also
+// by kind, the string s (with its nameKey in x, which the fast conditions
+// compare first, fastcond.go), the number in x (an int64 when isInt, else
+// the bits of a float64) or the boolean b. inMap says the value is also
 // Context.attrs' under the same name (a mirrored entry, or one read from
 // the map); a typed setter's is not.
 type attrVal struct {
@@ -47,34 +48,59 @@ type inlineAttr struct {
 	attrVal
 }
 
-// nameKey packs the first 8 bytes of an attribute name into a word, so
-// that a condition (whose key is computed at load) compares names by one
-// word and the length, and only a longer name's rest byte by byte.
-func nameKey(name string) uint64 {
-	var k uint64
-	for i := 0; i < len(name) && i < 8; i++ {
-		k |= uint64(name[i]) << (8 * i)
+// nameKey is the word a string (an attribute name, or a string a fast
+// condition compares, fastcond.go) is compared by first: its first seven
+// bytes, little-endian and zero-padded, and its length in the top byte
+// (255 for 255 bytes or more). Two strings shorter than eight bytes are
+// equal exactly when their words are; longer ones with the same word have
+// the same first seven bytes and compare the rest. A string of 2 to 7
+// bytes is read as two overlapping loads, which give the same bytes where
+// they overlap, rather than byte by byte.
+func nameKey(s string) uint64 {
+	var w uint64
+	switch n := len(s); {
+	case n >= 8:
+		w = word(s) &^ (0xff << 56)
+	case n >= 4:
+		w = uint64(word32(s)) | uint64(word32(s[n-4:]))<<(8*(n-4))
+	case n >= 2:
+		w = uint64(s[0]) | uint64(s[1])<<8 | (uint64(s[n-2])|uint64(s[n-1])<<8)<<(8*(n-2))
+	case n == 1:
+		w = uint64(s[0])
 	}
-	return k
+	return w | uint64(min(len(s), 255))<<56
+}
+
+// word32 is the little-endian word of the first four bytes of s, which
+// has at least four.
+func word32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // is reports whether a is the attribute named name, whose key is key.
 func (a *inlineAttr) is(name string, key uint64) bool {
-	return a.key == key && len(a.name) == len(name) && (len(name) <= 8 || a.name[8:] == name[8:])
+	return a.key == key && (len(name) < 8 || a.name[7:] == name[7:])
 }
 
 // valOf classifies a Go attribute value (see With for the types).
 func valOf(v any) attrVal {
 	if s, ok := v.(string); ok {
-		return attrVal{k: kString, s: s}
+		return stringVal(s)
 	}
 	k, s, n, b := attrKind(v)
 	a := attrVal{k: k, s: s, b: b}
-	if k == kNumber {
+	switch k {
+	case kNumber:
 		a.setNum(n)
+	case kString:
+		a.x = nameKey(s)
 	}
 	return a
 }
+
+// stringVal is the string attribute s.
+func stringVal(s string) attrVal { return attrVal{k: kString, s: s, x: nameKey(s)} }
 
 func (a *attrVal) setNum(n number) {
 	a.isInt = n.isInt
@@ -141,10 +167,14 @@ func (c Context) WithFloat(name string, v float64) Context {
 	return c
 }
 
-// set holds name = v inline, replacing an inline entry of that name. It
-// works in place, so that a setter copies the Context only as its
-// signature does.
+// set holds name = v inline, replacing an inline entry of that name; a
+// string's nameKey is computed here (see attrVal), which keeps WithString
+// small enough to inline. It works in place, so that a setter copies the
+// Context only as its signature does.
 func (c *Context) set(name string, v attrVal) {
+	if v.k == kString {
+		v.x = nameKey(v.s)
+	}
 	key := nameKey(name)
 	for i := range c.n {
 		if a := &c.inline[i]; a.is(name, key) {

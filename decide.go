@@ -36,7 +36,8 @@ const (
 // returns the variant's index, or -1 when the user is off, and when d is
 // not nil records there what decided. It is the one implementation of the
 // order: the evaluation methods call it with d nil, which costs them
-// nothing, and Explain with a decision to describe. Each bucket is hashed
+// nothing (or follow flat steps laid out from it, which TestFlatMatchesDecide
+// checks give the same), and Explain with a decision to describe. Each bucket is hashed
 // at most once, and only when a percentage needs it; gb caches the group
 // bucket across the experiments of one call (-1: not yet computed).
 func (r *Ruleset) decide(e *experiment, c *Context, gb *int, d *decision) int {
@@ -118,14 +119,22 @@ func (a *arm) record(d *decision, by decidedBy, arm, group, span, bucket int) in
 
 // choose is decide without a record: the index of the variant of e the
 // user in c is assigned, or -1 when the user is off. An experiment
-// nothing gates follows its flat steps (flat.go), which give the same.
+// that only an audience and targeting gate follows its flat steps
+// (flat.go) after them, which give the same.
 func (r *Ruleset) choose(e *experiment, c *Context, gb *int) int {
 	if e.splitOnly {
 		v, _ := e.chooseSplit(c)
 		return v
 	}
-	if e.flat != nil {
-		return r.chooseFlat(e, c, gb)
+	if e.flat == nil {
+		return r.decide(e, c, gb, nil)
 	}
-	return r.decide(e, c, gb, nil)
+	if e.gated && !e.admits(c) {
+		return -1
+	}
+	if e.allSplit {
+		v, _ := e.chooseSplit(c)
+		return v
+	}
+	return r.chooseFlat(e, c, gb)
 }

@@ -1,13 +1,14 @@
 package experiment
 
-// The flat record: for an experiment that nothing gates (running, not
-// disabled, no audience, no targeting, no design), decide's walk over the
-// arms is laid out at load as one contiguous list of steps, in the order
-// decide tries them: for each arm, its everyone, then each group's user
-// list and percentages, then the arm's own percentages. The first step
-// that holds the user gives its arm's variant, so following the list is
-// decide without its record, with no status, audience, targeting or
-// design checks and no nested slices. TestFlatMatchesDecide checks it.
+// The flat record: for an experiment that nothing but an audience and
+// targeting gates (running, not disabled, no design), decide's walk over
+// the arms is laid out at load as one contiguous list of steps, in the
+// order decide tries them: for each arm, its everyone, then each group's
+// user list and percentages, then the arm's own percentages. The first
+// step that holds the user gives its arm's variant, so following the list
+// after the audience and targeting (admits) is decide without its record,
+// with no status or design checks and no nested slices.
+// TestFlatMatchesDecide checks it.
 
 // flatStep is one step: a kind, the span it checks (stepSplit and
 // stepGroupSplit), the group (stepUser and stepGroupSplit) and the
@@ -43,17 +44,22 @@ const (
 )
 
 // compile lays out at load what choose reads of e beyond the parsed
-// model: the flat steps. index calls it for every experiment of a
-// Ruleset.
+// model: its conditions' fast forms (fastcond.go) and the flat steps.
+// index calls it for every experiment of a Ruleset.
 func (e *experiment) compile() {
+	layOutRules(e.audience)
+	layOutRules(e.targeting)
 	e.flat = flatten(e)
-	e.splitOnly = splitOnly(e.flat)
+	e.gated = e.flat != nil && (e.audience != nil || len(e.targeting) > 0)
+	e.allSplit = splitOnly(e.flat)
+	e.splitOnly = !e.gated && e.allSplit
 }
 
-// flatten returns e's steps, or nil when something gates e (decide then
-// does the whole walk) or e has no arm that can hold anyone.
+// flatten returns e's steps, or nil when something beyond an audience and
+// targeting gates e (decide then does the whole walk) or e has no arm
+// that can hold anyone.
 func flatten(e *experiment) []flatStep {
-	if !e.running || e.disabled || e.audience != nil || len(e.targeting) > 0 || e.design != nil {
+	if !e.running || e.disabled || e.design != nil {
 		return nil
 	}
 	var steps []flatStep
@@ -100,9 +106,26 @@ func splitOnly(steps []flatStep) bool {
 	return len(steps) > 0
 }
 
+// admits reports whether the user in c passes e's audience and
+// targeting, as decide checks them before the arms.
+func (e *experiment) admits(c *Context) bool {
+	if e.audience != nil && !e.audience.match(c) {
+		return false
+	}
+	if len(e.targeting) == 0 {
+		return true
+	}
+	for _, r := range e.targeting {
+		if c.holds(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // chooseFlat is choose for an experiment with steps (choose takes a
-// splitOnly one to chooseSplit): the variant of the
-// first step that holds the user in c, or -1. Each bucket is hashed at
+// splitOnly one to chooseSplit) whose user admits passed: the variant of
+// the first step that holds the user in c, or -1. Each bucket is hashed at
 // most once, and only when a step needs it; gb caches the group bucket as
 // in decide.
 func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {

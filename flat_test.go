@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,39 +10,39 @@ import (
 
 // TestFlatMatchesDecide checks that every experiment with flat steps
 // gives each user what decide's full walk gives, over the configs and
-// snapshots in testdata and the benchmark config, for 500 users, with and
-// without a hashed prefix; the first 20 user ids are 0 to 19, which the
+// snapshots in testdata, the benchmark configs and edgeConfig, for 500
+// users, with and without a hashed prefix, without attributes and with
+// random ones built every way (randomContext), so that experiments with
+// an audience or targeting before their steps are checked on users who
+// pass and who fail them; the first 20 user ids are 0 to 19, which the
 // groups list.
 func TestFlatMatchesDecide(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.yaml")
-	more, _ := filepath.Glob("testdata/assign/*.yaml")
-	snaps, _ := filepath.Glob("testdata/snapshots/*.json")
-	configs := map[string][]byte{"genConfig(100)": []byte(genConfig(100)), "targeted": []byte(targetedConfig)}
-	for _, f := range append(append(files, more...), snaps...) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		configs[f] = data
-	}
-	flat := 0
-	for name, data := range configs {
+	flat, gated := 0, 0
+	for name, data := range condConfigs(t) {
 		t.Run(name, func(t *testing.T) {
 			r, err := Parse(data)
 			if err != nil {
 				t.Skipf("does not load: %v", err)
 			}
+			cands := candidates(r)
+			rng := rand.New(rand.NewPCG(3, 4))
 			for _, e := range r.exps {
 				if e.flat == nil {
 					continue
 				}
 				flat++
+				if e.gated {
+					gated++
+				}
 				for u := range 500 {
 					id := fmt.Sprint("user-", u)
 					if u < 20 {
 						id = fmt.Sprint(u) // the group's listed ids are among these
 					}
-					for _, c := range []Context{ContextFor(id), {userID: id}} {
+					withAttrs := randomContext(rng, id, cands)
+					unhashed := withAttrs
+					unhashed.hashed = false
+					for _, c := range []Context{ContextFor(id), {userID: id}, withAttrs, unhashed} {
 						gbFlat, gbWalk := -1, -1
 						got, want := r.choose(e, &c, &gbFlat), r.decide(e, &c, &gbWalk, nil)
 						if got != want || gbFlat != gbWalk && gbFlat >= 0 {
@@ -52,8 +53,8 @@ func TestFlatMatchesDecide(t *testing.T) {
 			}
 		})
 	}
-	if flat < 100 {
-		t.Errorf("only %d experiments have flat steps; the benchmark config alone has 100", flat)
+	if flat < 100 || gated < 5 {
+		t.Errorf("only %d experiments have flat steps (the benchmark config alone has 100), %d after an audience or targeting", flat, gated)
 	}
 }
 
@@ -68,7 +69,8 @@ func TestFlatten(t *testing.T) {
 		{"group and percentage", "groups:\n  beta: [1, 2, 10-20%]\nexperiments:\n  a: [beta, 40-60%]\n", 3},
 		{"everyone", "experiments:\n  a: true\n", 1},
 		{"off", "experiments:\n  a: false\n", -1},
-		{"targeted", targetedConfig, -1},
+		{"targeted: audience and targeting before the steps", targetedConfig, 2},
+		{"designed", "experiments:\n  a:\n    start: 2020-01-01T00:00:00Z\n    variants: {on: {allocation: 50%}}\n", -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,7 +51,9 @@ type experiment struct {
 	arms      []arm      // tried in order; the first whose allocation matches decides
 	pack      *saltPack  // salt, laid out for hashing (see salt.go)
 	flat      []flatStep // the arms as choose follows them (flat.go); nil: decide's walk
-	splitOnly bool       // every step of flat is a percentage of the experiment's salt
+	splitOnly bool       // not gated, and every step of flat is a percentage of the experiment's salt
+	gated     bool       // flat is followed after the audience and targeting (admits)
+	allSplit  bool       // every step of flat is a percentage of the experiment's salt
 	// design holds what decide checks after targeting: schedule,
 	// prerequisites, holdouts, layer, ramp (see gate). nil for an
 	// experiment without any, which then costs one comparison.
@@ -116,6 +118,9 @@ type cond struct {
 	never    bool           // the value makes the condition false for every user
 	platform bool           // from a snapshot: the platform's attribute lookup
 	opText   string         // for opFalse: the operator as written
+	fast     fastKind       // the shape it was laid out for at load (fastcond.go)
+	strs     []string       // fastEqString, fastInString: its strings
+	words    []uint64       // nameKey of each of strs, compared first
 }
 
 // rules is a compiled rule list: it matches when any rule matches, and a

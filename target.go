@@ -78,8 +78,9 @@ func (v *value) equal(a *attrVal) bool {
 	return false
 }
 
-// match evaluates the condition for c.
-func (d *cond) match(c *Context) bool {
+// matchAny evaluates the condition for c, whatever its shape (match
+// takes the common shapes a faster way, fastcond.go).
+func (d *cond) matchAny(c *Context) bool {
 	a, ok := c.value(d.attr, d.key, d.platform)
 	if d.val.kind == kUndefined {
 		return d.matchUndefined(ok)
@@ -210,14 +211,7 @@ func compareVersion(s, ver string) (int, bool) {
 // or -1 when none does.
 func (rs rules) first(c *Context) int {
 	for i, r := range rs {
-		ok := true
-		for j := range r {
-			if !r[j].match(c) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if c.holds(r) {
 			return i
 		}
 	}
@@ -230,14 +224,7 @@ func (rs rules) match(c *Context) bool {
 		return true
 	}
 	for _, r := range rs {
-		ok := true
-		for i := range r {
-			if !r[i].match(c) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if c.holds(r) {
 			return true
 		}
 	}

@@ -1,0 +1,157 @@
+package experiment
+
+// Conditions of the two commonest shapes, eq with a string and in over a
+// list of strings, are laid out at load so that matching one reads the
+// attribute where the Context holds it inline and compares the strings
+// by length and first word before any byte:
+//
+//   - the attribute is found among the Context's inline entries by the
+//     packed key cond.key (attrs.go), with no map hashing and no copy of
+//     the value;
+//   - each string of the condition is held as a word of its first seven
+//     bytes and its length (nameKey), so a list is scanned a word at a
+//     time; the attribute's string carries its word from the setter
+//     (attrVal.x). A string shorter than eight bytes is all in its word;
+//     only a longer one whose word matches compares its rest.
+//
+// Everything else, and an attribute not held inline in a Context that
+// also has a map, goes to the general matchAny, which gives the same
+// answer (TestFastCondMatchesAny checks it).
+
+// fastKind is which shape a condition was laid out for.
+type fastKind uint8
+
+const (
+	fastNone     fastKind = iota // matchAny decides
+	fastEqString                 // eq with a string value
+	fastInString                 // in over a list of strings only
+)
+
+// layOut sets d's fast form, from its operator and value; the condition is
+// otherwise unchanged. A condition whose value makes it false for
+// everyone (never), a snapshot condition without a value, or one of
+// another shape stays on matchAny. Setting the same form twice is
+// harmless: a rule list shared by experiments is laid out once per
+// experiment.
+func (d *cond) layOut() {
+	switch {
+	case d.never || d.val.kind == kUndefined:
+	case d.op == opEq && d.val.kind == kString:
+		d.layOutStrings([]string{d.val.s})
+		d.fast = fastEqString
+	case d.op == opIn && d.val.isList && d.val.strs != nil:
+		d.layOutStrings(d.val.strs)
+		d.fast = fastInString
+	}
+}
+
+// layOutStrings sets d's strings and their words.
+func (d *cond) layOutStrings(strs []string) {
+	d.strs, d.words = strs, make([]uint64, len(strs))
+	for i, s := range strs {
+		d.words[i] = nameKey(s)
+	}
+}
+
+// layOutRules lays out every condition of rs.
+func layOutRules(rs rules) {
+	for _, r := range rs {
+		for i := range r {
+			r[i].layOut()
+		}
+	}
+}
+
+// match evaluates the condition for c: the fast form when d has one and
+// c holds the attribute inline (or has no map in which it could be), else
+// matchAny.
+func (d *cond) match(c *Context) bool {
+	if d.fast != fastNone {
+		if a := c.inlineValue(d.attr, d.key); a != nil {
+			return a.k == kString && d.hasString(a)
+		}
+		if c.mirrored || c.attrs == nil {
+			return false // missing: eq and in are false
+		}
+	}
+	return d.matchAny(c)
+}
+
+// holds reports whether every condition of the rule r matches c. It is
+// match for each, written out for the commonest case, a fast condition on
+// an attribute name and a string both shorter than eight bytes, where
+// their words alone decide (nameKey) and nothing is called; any other
+// condition, and the rest of the rule after it, goes to holdsFrom. The
+// calls are all in tail position, so the common path saves no registers.
+func (c *Context) holds(r []cond) bool {
+	for i := range r {
+		d := &r[i]
+		if d.fast == fastNone || len(d.attr) >= 8 {
+			return c.holdsFrom(r, i)
+		}
+		var a *attrVal
+		in, key := c.inline[:c.n], d.key
+		for j := range in {
+			if in[j].key == key {
+				a = &in[j].attrVal
+				break
+			}
+		}
+		switch {
+		case a == nil && (c.mirrored || c.attrs == nil):
+			return false // missing: eq and in are false
+		case a == nil || a.k == kString && len(a.s) >= 8:
+			return c.holdsFrom(r, i)
+		case a.k != kString:
+			return false
+		}
+		if !hasWord(d.words, a.x) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasWord reports whether x is in words.
+func hasWord(words []uint64, x uint64) bool {
+	for _, w := range words {
+		if w == x {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsFrom reports whether the conditions of r from the i-th on all
+// match c, each by match.
+func (c *Context) holdsFrom(r []cond, i int) bool {
+	for ; i < len(r); i++ {
+		if !r[i].match(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasString reports whether the string attribute a is one of d's strings
+// (the one of eq, or an element of in's list): a.x is its nameKey, which
+// for a string shorter than eight bytes settles it.
+func (d *cond) hasString(a *attrVal) bool {
+	for i, w := range d.words {
+		if w == a.x && (len(a.s) < 8 || d.strs[i][7:] == a.s[7:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// inlineValue returns the inline entry of c named name (whose nameKey is
+// key), or nil.
+func (c *Context) inlineValue(name string, key uint64) *attrVal {
+	for i := range c.n {
+		if a := &c.inline[i]; a.is(name, key) {
+			return &a.attrVal
+		}
+	}
+	return nil
+}
