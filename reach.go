@@ -112,17 +112,36 @@ func free(own, grp, both rangeSet, oneSalt bool) int64 {
 	return (n - int64(grp.len())) * (n - int64(own.len()))
 }
 
-// rangeSet is a set of buckets: sorted, disjoint, non-touching ranges.
+// rangeSet is a set of buckets: sorted, disjoint, non-touching spans.
 type rangeSet struct {
-	ranges   []Range
+	spans    []span
 	everyone bool // an arm for everyone came: every bucket is held, on both axes
 }
 
 // add inserts r and returns the parts of r the set did not hold before,
 // in order.
 func (s *rangeSet) add(r Range) []Range {
-	pieces := subtractRanges(r, s.ranges)
-	s.ranges = insertRange(s.ranges, r)
+	var pieces []Range
+	start := r.Start
+	for _, t := range s.spans {
+		lo, hi := int(t.lo), int(t.hi)
+		if hi <= start {
+			continue
+		}
+		if lo >= r.End {
+			break
+		}
+		if lo > start {
+			pieces = append(pieces, Range{Start: start, End: lo})
+		}
+		if start = hi; start >= r.End {
+			break
+		}
+	}
+	if start < r.End {
+		pieces = append(pieces, Range{Start: start, End: r.End})
+	}
+	s.spans = addSpan(s.spans, span{uint16(r.Start), uint16(r.End)}) // parse_layers.go
 	return pieces
 }
 
@@ -131,55 +150,5 @@ func (s *rangeSet) len() int {
 	if s.everyone {
 		return Buckets
 	}
-	n := 0
-	for _, t := range s.ranges {
-		n += t.End - t.Start
-	}
-	return n
-}
-
-// subtractRanges returns the parts of r not in taken, which is sorted and
-// disjoint.
-func subtractRanges(r Range, taken []Range) []Range {
-	var out []Range
-	start := r.Start
-	for _, t := range taken {
-		if t.End <= start {
-			continue
-		}
-		if t.Start >= r.End {
-			break
-		}
-		if t.Start > start {
-			out = append(out, Range{Start: start, End: t.Start})
-		}
-		start = t.End
-		if start >= r.End {
-			break
-		}
-	}
-	if start < r.End {
-		out = append(out, Range{Start: start, End: r.End})
-	}
-	return out
-}
-
-// insertRange adds r to taken, keeping it sorted and disjoint.
-func insertRange(taken []Range, r Range) []Range {
-	if r.Start >= r.End {
-		return taken
-	}
-	var out []Range
-	for _, t := range taken {
-		switch {
-		case t.End < r.Start:
-			out = append(out, t)
-		case t.Start > r.End:
-			out = append(out, r)
-			r = t
-		default: // touching or overlapping: merge
-			r = Range{Start: min(r.Start, t.Start), End: max(r.End, t.End)}
-		}
-	}
-	return append(out, r)
+	return spansSize(s.spans)
 }

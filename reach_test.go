@@ -4,37 +4,25 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// reachConfigs returns the configs and snapshots in testdata, with the
-// benchmark config, by name.
+// reachConfigs returns condConfigs' configs (testdata, the benchmark
+// configs) and two of first-wins cases: overlaps across the two axes, one
+// salt and two, and a snapshot with an allocation for everyone and one
+// after it.
 func reachConfigs(t *testing.T) map[string][]byte {
 	t.Helper()
-	files, _ := filepath.Glob("testdata/*.yaml")
-	more, _ := filepath.Glob("testdata/assign/*.yaml")
-	snaps, _ := filepath.Glob("testdata/snapshots/*.json")
-	configs := map[string][]byte{
-		"genConfig(100)": []byte(genConfig(100)),
-		"shadowed": []byte("salt: s\ngroups:\n  beta: [1, 2, 10-40%]\n  gamma: [30-60%]\n" +
-			"experiments:\n  a:\n    salt: s\n    variants:\n      x: [beta, 0-20%]\n      y: [gamma, 20-50%]\n      z: 50-100%\n" +
-			"  b:\n    variants:\n      x: [beta, 0-20%]\n      y: [gamma, 20-50%]\n      z: 50-100%\n"),
-		"snapshot": []byte(`{"version": 1, "environment": "prod", "experiments": [{"id": "e1", "key": "s", "salt": "s", "audienceRules": [], "targetingRules": [],
-			"variants": [{"id": "v1", "key": "one"}, {"id": "v2", "key": "two"}, {"id": "v3", "key": "three"}],
-			"allocations": [{"variantId": "v1", "rangeStart": 0, "rangeEnd": 1999}, {"variantId": "v2", "rangeStart": 1000, "rangeEnd": 4999},
-				{"variantId": "v3", "rangeStart": 0, "rangeEnd": 9999}, {"variantId": "v1", "rangeStart": 0, "rangeEnd": 9999}]}]}`),
-	}
-	for _, f := range append(append(files, more...), snaps...) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		configs[f] = data
-	}
+	configs := condConfigs(t)
+	configs["shadowed"] = []byte("salt: s\ngroups:\n  beta: [1, 2, 10-40%]\n  gamma: [30-60%]\n" +
+		"experiments:\n  a:\n    salt: s\n    variants:\n      x: [beta, 0-20%]\n      y: [gamma, 20-50%]\n      z: 50-100%\n" +
+		"  b:\n    variants:\n      x: [beta, 0-20%]\n      y: [gamma, 20-50%]\n      z: 50-100%\n")
+	configs["snapshot"] = []byte(`{"version": 1, "environment": "prod", "experiments": [{"id": "e1", "key": "s", "salt": "s", "audienceRules": [], "targetingRules": [],
+		"variants": [{"id": "v1", "key": "one"}, {"id": "v2", "key": "two"}, {"id": "v3", "key": "three"}],
+		"allocations": [{"variantId": "v1", "rangeStart": 0, "rangeEnd": 1999}, {"variantId": "v2", "rangeStart": 1000, "rangeEnd": 4999},
+			{"variantId": "v3", "rangeStart": 0, "rangeEnd": 9999}, {"variantId": "v1", "rangeStart": 0, "rangeEnd": 9999}]}]}`)
 	return configs
 }
 
@@ -227,9 +215,9 @@ func TestReach(t *testing.T) {
 	}
 }
 
-// TestRangeArithmetic checks subtractRanges and insertRange, which Reach
-// is built on, against a bucket-by-bucket model: each range is drawn less
-// what earlier ranges hold, so the pieces drawn are exactly the buckets
+// TestRangeArithmetic checks rangeSet.add, which Reach is built on,
+// against a bucket-by-bucket model: each range is drawn less what earlier
+// ranges hold, so the pieces drawn are exactly the buckets
 // that range decides.
 func TestRangeArithmetic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -242,7 +230,7 @@ func TestRangeArithmetic(t *testing.T) {
 				a, b = a/1000*1000, b/1000*1000
 			}
 			r := Range{Start: min(a, b), End: max(a, b)}
-			before := append([]Range(nil), s.ranges...)
+			before := append([]span(nil), s.spans...)
 			var drawn [Buckets]bool
 			prevEnd := -1
 			for _, p := range s.add(r) {
@@ -262,13 +250,13 @@ func TestRangeArithmetic(t *testing.T) {
 			for x := r.Start; x < r.End; x++ {
 				model[x] = true
 			}
-			for i := 1; i < len(s.ranges); i++ {
-				if s.ranges[i-1].End >= s.ranges[i].Start {
-					t.Fatalf("add: %v not sorted and disjoint", s.ranges)
+			for i := 1; i < len(s.spans); i++ {
+				if s.spans[i-1].hi >= s.spans[i].lo {
+					t.Fatalf("add: %v not sorted and disjoint", s.spans)
 				}
 			}
 			if n := count(model[:]); s.len() != n {
-				t.Fatalf("add: %v holds %d buckets, want %d", s.ranges, s.len(), n)
+				t.Fatalf("add: %v holds %d buckets, want %d", s.spans, s.len(), n)
 			}
 		}
 	}
