@@ -132,6 +132,8 @@ type parser struct {
 		pcond snapshotCond
 	}
 	reported map[string]bool // errorOnce's errors
+
+	paths pathArena // where key paths are built (see joinPath)
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -168,7 +170,7 @@ func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, ar
 		p.droppedErrs++
 		return
 	}
-	e := &ConfigError{Position: Position{File: p.file, Path: path}, Err: kind, Msg: fmt.Sprintf(format, args...)}
+	e := &ConfigError{Position: Position{File: p.file, Path: strings.Clone(path)}, Err: kind, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
@@ -180,7 +182,7 @@ func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
 		p.droppedWarns++
 		return
 	}
-	w := Warning{Position: Position{File: p.file, Path: path}, Msg: fmt.Sprintf(format, args...)}
+	w := Warning{Position: Position{File: p.file, Path: strings.Clone(path)}, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		w.Line, w.Column = n.Line, n.Column
 	}

@@ -13,7 +13,7 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 	entries, _ := p.mapping(n, path, true)
 	out := make([]namedExperiment, 0, len(entries))
 	for _, e := range entries {
-		ep := joinPath(path, e.key)
+		ep := p.joinPath(path, e.key)
 		if base != nil && !base[e.key] {
 			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
 		}
@@ -37,7 +37,7 @@ func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]na
 	out := map[string][]namedExperiment{}
 	entries, _ := p.mapping(n, "envs", true)
 	for _, e := range entries {
-		out[e.key] = p.parseExperiments(e.v, joinPath("envs", e.key), names)
+		out[e.key] = p.parseExperiments(e.v, p.joinPath("envs", e.key), names)
 	}
 	return out
 }
@@ -80,6 +80,10 @@ func index(exps []*experiment) names {
 			m[e.key] = ref{exp: e, variant: -1}
 		}
 	}
+	// The "exp/variant" names are written into one string, of which each
+	// is a part: one allocation for them all.
+	var b strings.Builder
+	b.Grow(variantNamesSize(exps))
 	for _, e := range exps {
 		if m[e.key].exp != e {
 			continue
@@ -88,13 +92,29 @@ func index(exps []*experiment) names {
 			if strings.IndexByte(v.key, '/') >= 0 {
 				continue
 			}
-			k := e.key + "/" + v.key
+			at := b.Len()
+			b.WriteString(e.key)
+			b.WriteByte('/')
+			b.WriteString(v.key)
+			k := b.String()[at:]
 			if _, taken := m[k]; !taken {
 				m[k] = ref{exp: e, variant: i}
 			}
 		}
 	}
 	return newNames(m)
+}
+
+// variantNamesSize is the length of all "exp/variant" names of exps,
+// an upper bound on what index writes.
+func variantNamesSize(exps []*experiment) int {
+	n := 0
+	for _, e := range exps {
+		for _, v := range e.variants {
+			n += len(e.key) + 1 + len(v.key)
+		}
+	}
+	return n
 }
 
 // variantScanLimit is the number of variants up to which a linear scan
@@ -209,7 +229,7 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 	e.reserve(len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
-		vp := joinPath(path, en.key)
+		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
 			continue
 		}
@@ -326,7 +346,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 	e.reserve(len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
-		vp := joinPath(path, en.key)
+		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
 			continue
 		}
@@ -404,7 +424,7 @@ func (p *parser) allocation(n *yaml.Node, path string) allocation {
 	n = resolve(n)
 	if n.Kind == yaml.SequenceNode {
 		for i, item := range n.Content {
-			p.allocItem(&a, resolve(item), indexPath(path, i))
+			p.allocItem(&a, resolve(item), p.indexPath(path, i))
 		}
 		return a
 	}

@@ -46,7 +46,7 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if !p.appendJSON(buf, c, indexPath(path, i)) {
+			if !p.appendJSON(buf, c, p.indexPath(path, i)) {
 				return false
 			}
 		}
@@ -64,7 +64,7 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			}
 			appendJSONString(buf, e.key)
 			buf.WriteByte(':')
-			if !p.appendJSON(buf, e.v, joinPath(path, e.key)) {
+			if !p.appendJSON(buf, e.v, p.joinPath(path, e.key)) {
 				return false
 			}
 		}

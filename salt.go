@@ -24,6 +24,9 @@ type saltPack [4]packedSalt
 // packSalt lays out salt for each alignment.
 func packSalt(salt string) *saltPack {
 	var p saltPack
+	// The four alignments' words share one array: at most len(salt)/4
+	// whole blocks each.
+	words := make([]uint32, 0, 4*(len(salt)/4))
 	for a := range p {
 		ps := &p[a]
 		ps.n = uint32(len(salt))
@@ -39,9 +42,13 @@ func packSalt(salt string) *saltPack {
 				continue // the whole salt fits in the pending block
 			}
 		}
+		at := len(words)
 		for len(rest) >= 4 {
-			ps.words = append(ps.words, uint32(rest[0])|uint32(rest[1])<<8|uint32(rest[2])<<16|uint32(rest[3])<<24)
+			words = append(words, uint32(rest[0])|uint32(rest[1])<<8|uint32(rest[2])<<16|uint32(rest[3])<<24)
 			rest = rest[4:]
+		}
+		if len(words) > at {
+			ps.words = words[at:len(words):len(words)]
 		}
 		for i := range len(rest) {
 			ps.tail |= uint32(rest[i]) << (8 * i)
