@@ -15,8 +15,14 @@ import (
 // valid JSON (or is nested deeper than maxJSONDepth) it reports false, and
 // jsonReader reads the document again to say what is wrong. data must be
 // valid UTF-8, which decode has checked.
+//
+// The document is copied once, into one string, and every string the
+// nodes hold (keys, strings without escapes, numbers) is a part of it,
+// not an allocation of its own. So whatever keeps one of them (a
+// Ruleset keeps its experiments' names) keeps the copy: memory no
+// larger than the document.
 func scanJSON(data []byte) (*yaml.Node, bool) {
-	s := &jsonScanner{data: data, line: 1, col: 1}
+	s := &jsonScanner{data: data, src: string(data), line: 1}
 	s.nodes = make([]yaml.Node, 0, min(len(data)/12+1, 1<<14)) // then blocks of 1024
 	n, ok := s.value()
 	if !ok {
@@ -28,37 +34,37 @@ func scanJSON(data []byte) (*yaml.Node, bool) {
 
 type jsonScanner struct {
 	data  []byte
-	off   int // the next byte to read
+	src   string // data, copied: where the nodes' strings come from
+	off   int    // the next byte to read
 	depth int
 
-	curOff, line, col int // the position at curOff (see pos)
+	// Where the current line starts, its number, and how many UTF-8
+	// continuation bytes it has before off (see pos). In JSON a newline
+	// can only be whitespace, and a byte that is not ASCII only part of
+	// a string, so skip and str keep these as they go.
+	lineStart, line, cont int
 
 	nodes []yaml.Node  // the block new nodes come from
 	ptrs  []*yaml.Node // the block Content slices come from
 	kids  []*yaml.Node // the children of the open containers, innermost last
 }
 
-// pos returns the 1-based line and column (in runes) of offset off, which
-// is never before the last one asked: positions are computed in one pass.
+// pos returns the 1-based line and column (in runes) of offset off, the
+// start of a value on the current line: its bytes after the line's
+// start, less the continuation bytes of the runes before it.
 func (s *jsonScanner) pos(off int) (line, col int) {
-	for _, c := range s.data[s.curOff:off] {
-		switch {
-		case c == '\n':
-			s.line, s.col = s.line+1, 1
-		case c&0xC0 != 0x80: // not a UTF-8 continuation byte: a new rune
-			s.col++
-		}
-	}
-	s.curOff = off
-	return s.line, s.col
+	return s.line, off - s.lineStart - s.cont + 1
 }
 
-// skip moves past JSON whitespace.
+// skip moves past JSON whitespace, counting lines.
 func (s *jsonScanner) skip() {
 	for s.off < len(s.data) {
 		switch s.data[s.off] {
-		case ' ', '\t', '\r', '\n':
+		case ' ', '\t', '\r':
 			s.off++
+		case '\n':
+			s.off++
+			s.line, s.lineStart, s.cont = s.line+1, s.off, 0
 		default:
 			return
 		}
@@ -200,13 +206,15 @@ func (s *jsonScanner) str() (string, bool) {
 		case c == '"':
 			s.off = i + 1
 			if !escaped {
-				return string(s.data[start:i]), true
+				return s.src[start:i], true
 			}
 			var v string
 			err := json.Unmarshal(s.data[start-1:i+1], &v)
 			return v, err == nil
 		case c < 0x20:
 			return "", false
+		case c&0xC0 == 0x80: // a UTF-8 continuation byte, for pos
+			s.cont++
 		}
 	}
 	return "", false
@@ -246,14 +254,22 @@ func (s *jsonScanner) number(n *yaml.Node) bool {
 		}
 		i = j
 	}
-	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", string(d[s.off:i])
-	if integer {
-		if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
-			n.Tag = "!!int"
-		}
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", s.src[s.off:i]
+	if integer && fitsInt64(n.Value) {
+		n.Tag = "!!int"
 	}
 	s.off = i
 	return true
+}
+
+// fitsInt64 reports whether the integer text v (an optional '-' and
+// digits) is within int64's range; up to 18 digits always are.
+func fitsInt64(v string) bool {
+	if len(v) <= 18 {
+		return true
+	}
+	_, err := strconv.ParseInt(v, 10, 64)
+	return err == nil
 }
 
 // digits returns the offset after the decimal digits from i.
