@@ -21,15 +21,21 @@ import (
 // not an allocation of its own. So whatever keeps one of them (a
 // Ruleset keeps its experiments' names) keeps the copy: memory no
 // larger than the document.
-func scanJSON(data []byte) (*yaml.Node, bool) {
-	s := &jsonScanner{data: data, src: string(data), line: 1}
-	s.nodes = make([]yaml.Node, 0, min(len(data)/12+1, 1<<14)) // then blocks of 1024
+//
+// The nodes come from arena; when the document is not read, they are
+// released at once.
+func scanJSON(data []byte, arena *nodeArena) (*yaml.Node, bool) {
+	s := &jsonScanner{data: data, src: string(data), line: 1, arena: arena}
 	n, ok := s.value()
+	if ok {
+		s.skip()
+		ok = s.off == len(data)
+	}
 	if !ok {
+		arena.release()
 		return nil, false
 	}
-	s.skip()
-	return n, s.off == len(data)
+	return n, true
 }
 
 type jsonScanner struct {
@@ -44,8 +50,7 @@ type jsonScanner struct {
 	// a string, so skip and str keep these as they go.
 	lineStart, line, cont int
 
-	nodes []yaml.Node  // the block new nodes come from
-	ptrs  []*yaml.Node // the block Content slices come from
+	arena *nodeArena   // where nodes and Content slices come from
 	kids  []*yaml.Node // the children of the open containers, innermost last
 }
 
@@ -71,30 +76,11 @@ func (s *jsonScanner) skip() {
 	}
 }
 
-// node returns a new node at offset off, from the current block.
+// node returns a new node at offset off.
 func (s *jsonScanner) node(off int) *yaml.Node {
-	if len(s.nodes) == cap(s.nodes) {
-		s.nodes = make([]yaml.Node, 0, 1024)
-	}
-	s.nodes = s.nodes[:len(s.nodes)+1]
-	n := &s.nodes[len(s.nodes)-1]
+	n := s.arena.node()
 	n.Line, n.Column = s.pos(off)
 	return n
-}
-
-// content copies kids into a Content slice from the current block; nil
-// for none, as jsonReader leaves an empty container.
-func (s *jsonScanner) content(kids []*yaml.Node) []*yaml.Node {
-	k := len(kids)
-	if k == 0 {
-		return nil
-	}
-	if cap(s.ptrs)-len(s.ptrs) < k {
-		s.ptrs = make([]*yaml.Node, 0, max(k, 4096))
-	}
-	at := len(s.ptrs)
-	s.ptrs = append(s.ptrs, kids...)
-	return s.ptrs[at : at+k : at+k]
 }
 
 // value reads one JSON value, after whitespace.
@@ -167,7 +153,7 @@ func (s *jsonScanner) container(n *yaml.Node, end byte) bool {
 			return false
 		}
 	}
-	n.Content = s.content(s.kids[base:])
+	n.Content = s.arena.content(s.kids[base:])
 	s.kids = s.kids[:base]
 	s.depth--
 	return true

@@ -134,6 +134,7 @@ type parser struct {
 	reported map[string]bool // errorOnce's errors
 
 	paths pathArena // where key paths are built (see joinPath)
+	nodes nodeArena // a JSON document's tree, released when parse returns
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -223,7 +224,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 	}
 	var jsonErr *jsonError
 	if looksLikeJSON(data) {
-		doc, err := decodeJSON(data)
+		doc, err := decodeJSON(data, &p.nodes)
 		if err == nil {
 			return doc
 		}
@@ -285,6 +286,7 @@ func (p *parser) syntaxError(err error) {
 }
 
 func (p *parser) parse(data []byte, o *options) *Ruleset {
+	defer p.nodes.release()
 	doc := p.decode(data)
 	if doc == nil {
 		return nil
