@@ -130,6 +130,9 @@ type parser struct {
 		conds []cond
 		cond  condNodes
 		pcond snapshotCond
+		// payload is where a payload is written before it is copied
+		// out (payloads do not nest).
+		payload bytes.Buffer
 	}
 	reported map[string]bool // errorOnce's errors
 
