@@ -185,6 +185,12 @@ func (s *jsonScanner) str() (string, bool) {
 	start := s.off + 1
 	escaped := false
 	for i := start; i < len(s.data); i++ {
+		for i < len(s.data) && strPlain[s.data[i]] {
+			i++
+		}
+		if i == len(s.data) {
+			break
+		}
 		switch c := s.data[i]; {
 		case c == '\\':
 			escaped = true
@@ -205,6 +211,15 @@ func (s *jsonScanner) str() (string, bool) {
 	}
 	return "", false
 }
+
+// strPlain is the bytes str passes over without a look: all but the
+// quote, the backslash, control characters and UTF-8 continuation bytes.
+var strPlain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c&0xC0 != 0x80
+	}
+	return t
+}()
 
 // number reads a number into n: !!int when it is an integer that fits an
 // int64, !!float otherwise, its text as written.
