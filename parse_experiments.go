@@ -30,6 +30,9 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 // parseEnvs compiles every environment's overrides (doc.go's "Environments"), so that a
 // mistake in any environment fails the load, not just in the active one.
 func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]namedExperiment {
+	if n == nil {
+		return map[string][]namedExperiment{} // no envs key
+	}
 	names := make(map[string]bool, len(base))
 	for _, b := range base {
 		names[b.exp.key] = true
@@ -46,6 +49,12 @@ func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]na
 // the experiment of the same name in its place; new ones come last.
 func applyEnv(base, overrides []namedExperiment) []*experiment {
 	out := make([]*experiment, 0, len(base)+len(overrides))
+	if len(overrides) == 0 {
+		for _, b := range base {
+			out = append(out, b.exp)
+		}
+		return out
+	}
 	at := make(map[string]int, len(base))
 	for i, b := range base {
 		out = append(out, b.exp)

@@ -32,6 +32,9 @@ type layerPart struct {
 // them to the experiments of r.exps. all is every compiled experiment of
 // every environment, by which layer members are checked to exist.
 func (p *parser) parseLayers(r *Ruleset, all []namedExperiment, layersN, holdoutN *yaml.Node) {
+	if layersN == nil && holdoutN == nil {
+		return // no layer and no holdout: nothing to read or check
+	}
 	salts := map[string]string{} // an experiment's salt, by name (the first definition)
 	for _, ne := range all {
 		if _, ok := salts[ne.exp.key]; !ok {
