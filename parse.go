@@ -138,6 +138,7 @@ type parser struct {
 
 	paths pathArena // where key paths are built (see joinPath)
 	nodes nodeArena // a JSON document's tree, released when parse returns
+	slabs slabs     // where the Ruleset's small slices come from
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -312,8 +313,8 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	r.env = o.activeEnv(t.envVar)
 	r.exps = applyEnv(base, envs[r.env])
 	p.finishDesign(r, base, envs, t.layers, t.holdout)
-	r.byName = index(r.exps)
-	r.groupPack = packSalt(r.groupSalt)
+	r.byName = p.index(r.exps)
+	r.groupPack = p.packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()
 	return r
 }

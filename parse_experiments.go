@@ -74,7 +74,7 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
-func index(exps []*experiment) names {
+func (p *parser) index(exps []*experiment) names {
 	size := len(exps)
 	for _, e := range exps {
 		size += len(e.variants)
@@ -82,7 +82,7 @@ func index(exps []*experiment) names {
 	m := make(map[string]ref, size)
 	for _, e := range exps {
 		if e.pack == nil {
-			e.pack = packSalt(e.salt)
+			e.pack = p.packSalt(e.salt)
 		}
 		e.compile()
 		if _, dup := m[e.key]; !dup {
@@ -165,15 +165,18 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 				p.errorf(n, path, ErrInvalidValue, "expected true, false, 1 or 0, found %s", describe(n))
 				return nil
 			}
+			p.reserve(e, 1)
 			e.defaultVariant(allocation{everyone: on})
 			e.disabled = !on
 		case "!!null":
 			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
 			return nil
 		default:
+			p.reserve(e, 1)
 			e.defaultVariant(p.allocation(n, path))
 		}
 	case yaml.SequenceNode:
+		p.reserve(e, 1)
 		e.defaultVariant(p.allocation(n, path))
 	case yaml.MappingNode:
 		if hasKey(n, "variants") {
@@ -235,7 +238,7 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 	if !ok {
 		return nil, false
 	}
-	e.reserve(len(entries))
+	p.reserve(e, len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
@@ -352,7 +355,7 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 // returns where each variant was defined.
 func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
 	entries, _ := p.mapping(n, path, true)
-	e.reserve(len(entries))
+	p.reserve(e, len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
@@ -433,15 +436,17 @@ func (p *parser) allocation(n *yaml.Node, path string) allocation {
 	n = resolve(n)
 	if n.Kind == yaml.SequenceNode {
 		for i, item := range n.Content {
-			p.allocItem(&a, resolve(item), p.indexPath(path, i))
+			p.allocItem(&a, resolve(item), p.indexPath(path, i), len(n.Content)-i)
 		}
 		return a
 	}
-	p.allocItem(&a, n, path)
+	p.allocItem(&a, n, path, 1)
 	return a
 }
 
-func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
+// allocItem adds the group or percentage n to a; left is how many items
+// of its list are left, n included (room for the spans).
+func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 	if !stringTag(n) {
 		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
 		return
@@ -450,6 +455,9 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
 		s, ok := p.percent(n, path)
 		if !ok {
 			return
+		}
+		if a.spans == nil {
+			a.spans = p.slabs.spans.take(left)
 		}
 		a.spans = append(a.spans, s)
 		if s.all() {

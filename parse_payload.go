@@ -25,7 +25,7 @@ func (p *parser) payload(n *yaml.Node, path string) json.RawMessage {
 		p.errorf(n, path, ErrTooLarge, "the payload is %d bytes of JSON; the limit is %d (MaxPayloadSize)", buf.Len(), MaxPayloadSize)
 		return nullJSON
 	}
-	return json.RawMessage(bytes.Clone(buf.Bytes()))
+	return p.rawJSON(buf.Bytes())
 }
 
 func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {

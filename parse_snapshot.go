@@ -39,8 +39,8 @@ func (p *parser) snapshot(doc *yaml.Node) *Ruleset {
 	snapshotShape.read(p, doc, "", &t)
 	r := t.r
 	r.exps = applyEnv(t.exps, nil)
-	r.byName = index(r.exps)
-	r.groupPack = packSalt(r.groupSalt)
+	r.byName = p.index(r.exps)
+	r.groupPack = p.packSalt(r.groupSalt)
 	return r
 }
 

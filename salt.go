@@ -23,10 +23,23 @@ type saltPack [4]packedSalt
 
 // packSalt lays out salt for each alignment.
 func packSalt(salt string) *saltPack {
-	var p saltPack
-	// The four alignments' words share one array: at most len(salt)/4
-	// whole blocks each.
-	words := make([]uint32, 0, 4*(len(salt)/4))
+	p := new(saltPack)
+	p.fill(salt, make([]uint32, 0, 4*(len(salt)/4)))
+	return p
+}
+
+// packSalt is packSalt with the pack and its words from the parser's
+// slabs.
+func (p *parser) packSalt(salt string) *saltPack {
+	sp := &p.slabs.packs.take(1)[:1][0]
+	sp.fill(salt, p.slabs.words.take(4*(len(salt)/4)))
+	return sp
+}
+
+// fill lays out salt for each alignment into the zero pack p. The four
+// alignments' words share words, an empty slice with room for at most
+// len(salt)/4 whole blocks each.
+func (p *saltPack) fill(salt string, words []uint32) {
 	for a := range p {
 		ps := &p[a]
 		ps.n = uint32(len(salt))
@@ -55,7 +68,6 @@ func packSalt(salt string) *saltPack {
 		}
 		ps.tailN = uint8(len(rest))
 	}
-	return &p
 }
 
 // resume returns the hash of the prefix m followed by the salt p packs.
