@@ -180,11 +180,14 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 		e.defaultVariant(p.allocation(n, path))
 	case yaml.MappingNode:
 		if hasKey(n, "variants") {
-			t := longForm{e: e}
-			if read, _ := longFormShape.read(p, n, path, &t); !read {
+			t := &p.scratch.long
+			*t = longForm{e: e}
+			read, _ := longFormShape.read(p, n, path, t)
+			where = t.where
+			*t = longForm{}
+			if !read {
 				return nil
 			}
-			where = t.where
 		} else {
 			var ok bool
 			if where, ok = p.shortForm(e, n, path); !ok {
@@ -369,10 +372,11 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 			e.addVariant(v, p.allocation(vn, vp))
 			continue
 		}
-		t := longVariant{v: v}
-		variantShape.read(p, vn, vp, &t)
-		v, alloc := t.v, t.alloc
-		e.addVariant(v, alloc)
+		t := &p.scratch.variant
+		*t = longVariant{v: v}
+		variantShape.read(p, vn, vp, t)
+		e.addVariant(t.v, t.alloc)
+		*t = longVariant{}
 	}
 	return where
 }

@@ -36,7 +36,7 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 	if snapshot {
 		rule = &publishedRuleShape
 	}
-	out := make(rules, 0, len(n.Content))
+	out := p.slabs.rules.take(len(n.Content))
 	for i, rn := range n.Content {
 		p.scratch.conds = []cond{}
 		if read, _ := rule.read(p, rn, p.indexPath(path, i), &p.scratch.conds); read {
@@ -71,6 +71,9 @@ func (p *parser) conditions(conds *[]cond, n *yaml.Node, path string, condition 
 	if cn.Kind != yaml.SequenceNode {
 		p.errorf(cn, path, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
 		return true
+	}
+	if len(*conds) == 0 && cap(*conds) == 0 && len(cn.Content) > 0 {
+		*conds = p.slabs.conds.take(len(cn.Content))
 	}
 	for j, c := range cn.Content {
 		if d, ok := condition(c, p.indexPath(path, j)); ok {
@@ -152,8 +155,8 @@ func (p *parser) value(n *yaml.Node, path string) value {
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
-		v := value{kind: kOther, isList: true, list: make([]value, len(n.Content))}
-		strs := make([]string, 0, len(n.Content))
+		v := value{kind: kOther, isList: true, list: p.slabs.values.take(len(n.Content))[:len(n.Content)]}
+		strs := p.slabs.strs.take(len(n.Content))
 		for i, c := range n.Content {
 			v.list[i] = p.value(c, p.indexPath(path, i))
 			if v.list[i].kind == kString {

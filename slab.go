@@ -20,8 +20,11 @@ type slab[T any] struct {
 // a quarter of that has its own array.
 const slabChunk = 512
 
-// take returns an empty slice with room for n elements.
+// take returns an empty slice with room for n elements; never nil.
 func (s *slab[T]) take(n int) []T {
+	if n == 0 {
+		return []T{}
+	}
 	if n > slabChunk/4 {
 		return make([]T, 0, n)
 	}
@@ -41,6 +44,10 @@ type slabs struct {
 	payloads slab[byte]
 	packs    slab[saltPack]
 	words    slab[uint32]
+	rules    slab[[]cond]
+	conds    slab[cond]
+	values   slab[value]
+	strs     slab[string]
 }
 
 // reserve makes room for n more variants and arms of e, so that adding
