@@ -133,10 +133,9 @@ type parser struct {
 		// payload is where a payload is written before it is copied
 		// out (payloads do not nest).
 		payload bytes.Buffer
-		owned   []ownedSpan  // checkSpans's spans
-		long    longForm     // the long-form experiment being read
-		variant longVariant  // the long-form variant being read
-		entries []entry      // mapping's entries, a stack (see mapping)
+		owned   []ownedSpan // checkSpans's spans
+		long    longForm    // the long-form experiment being read
+		variant longVariant // the long-form variant being read
 	}
 	reported map[string]bool // errorOnce's errors
 
