@@ -104,10 +104,10 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 	}
 	var d cond
 	var ok bool
-	if d.attr, ok = p.text(t.attr, p.joinPath(path, "attribute"), "an attribute name"); !ok {
+	if d.attr, ok = p.textKey(t.attr, path, "attribute", "an attribute name"); !ok {
 		return cond{}, false
 	}
-	opName, ok := p.text(t.op, p.joinPath(path, "operator"), "an operator")
+	opName, ok := p.textKey(t.op, path, "operator", "an operator")
 	if !ok {
 		return cond{}, false
 	}

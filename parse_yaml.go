@@ -119,10 +119,27 @@ func (a *pathArena) end() string {
 // text reads a scalar that names something (an id, a salt): a string or an
 // integer, as written.
 func (p *parser) text(n *yaml.Node, path, what string) (string, bool) {
+	if s, ok := textOf(n); ok {
+		return s, true
+	}
+	p.errorf(resolve(n), path, ErrInvalidValue, "expected %s (a string), found %s", what, describe(n))
+	return "", false
+}
+
+// textKey is text for the value n of key under path, whose path is only
+// built for the error.
+func (p *parser) textKey(n *yaml.Node, path, key, what string) (string, bool) {
+	if s, ok := textOf(n); ok {
+		return s, true
+	}
+	return p.text(n, p.joinPath(path, key), what)
+}
+
+// textOf is what text reads, without the error.
+func textOf(n *yaml.Node) (string, bool) {
 	n = resolve(n)
 	if stringTag(n) || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int") {
 		return n.Value, true
 	}
-	p.errorf(n, path, ErrInvalidValue, "expected %s (a string), found %s", what, describe(n))
 	return "", false
 }
