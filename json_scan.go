@@ -165,10 +165,12 @@ func (s *jsonScanner) key() bool {
 	if s.off >= len(s.data) || s.data[s.off] != '"' {
 		return false
 	}
-	k, ok := s.value()
+	k := s.node(s.off)
+	v, ok := s.str()
 	if !ok {
 		return false
 	}
+	k.Kind, k.Tag, k.Value, k.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
 	s.kids = append(s.kids, k)
 	s.skip()
 	if s.off >= len(s.data) || s.data[s.off] != ':' {

@@ -153,7 +153,8 @@ func (e *experiment) addVariant(v variant, a allocation) {
 
 // experiment compiles one experiment value in any of its forms (doc.go's "Config").
 func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
-	e := &experiment{key: name, id: name, salt: name, running: true}
+	e := p.newExperiment()
+	e.key, e.id, e.salt, e.running = name, name, name, true
 	var where []variantAt // of each variant, for checkSpans
 	n = resolve(n)
 	switch n.Kind {

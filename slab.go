@@ -16,9 +16,14 @@ type slab[T any] struct {
 	free []T // the current chunk; its length is what is handed out
 }
 
-// slabChunk is the number of elements of a chunk; a slice of more than
-// a quarter of that has its own array.
-const slabChunk = 512
+// slabChunk is the largest number of elements of a chunk; a slice of
+// more than a quarter of that has its own array. Chunks start at
+// slabFirst elements and double, so that a small config's Ruleset keeps
+// little more than it uses.
+const (
+	slabChunk = 512
+	slabFirst = 8
+)
 
 // take returns an empty slice with room for n elements; never nil.
 func (s *slab[T]) take(n int) []T {
@@ -29,7 +34,7 @@ func (s *slab[T]) take(n int) []T {
 		return make([]T, 0, n)
 	}
 	if cap(s.free)-len(s.free) < n {
-		s.free = make([]T, 0, slabChunk)
+		s.free = make([]T, 0, min(slabChunk, max(slabFirst, n, 2*cap(s.free))))
 	}
 	at := len(s.free)
 	s.free = s.free[:at+n]
@@ -48,6 +53,12 @@ type slabs struct {
 	conds    slab[cond]
 	values   slab[value]
 	strs     slab[string]
+	exps     slab[experiment]
+}
+
+// newExperiment returns a zero experiment from the slab.
+func (p *parser) newExperiment() *experiment {
+	return &p.slabs.exps.take(1)[:1][0]
 }
 
 // reserve makes room for n more variants and arms of e, so that adding
