@@ -76,6 +76,18 @@ func BenchmarkParse1000JSON(b *testing.B) {
 	benchParse(b, j)
 }
 
+// BenchmarkParse10YAML and BenchmarkParse10JSON are the same for a
+// small config, of 10 experiments.
+func BenchmarkParse10YAML(b *testing.B) {
+	y, _ := parseBenchConfig(10)
+	benchParse(b, y)
+}
+
+func BenchmarkParse10JSON(b *testing.B) {
+	_, j := parseBenchConfig(10)
+	benchParse(b, j)
+}
+
 // BenchmarkParse1000JSONFirst is BenchmarkParse1000JSON as the first
 // Parse of a process: two collections before each (not timed) empty the
 // pool of node blocks that later Parses reuse, so each Parse allocates

@@ -98,14 +98,23 @@ type pathArena struct {
 	at int // where the path being written starts in b
 }
 
-// pathBlock is the size of the blocks paths are written into.
-const pathBlock = 16 << 10
+// pathBlock is the largest size of the blocks paths are written into;
+// they start at pathFirst bytes and double, so that a small config's
+// paths take little more than their bytes.
+const (
+	pathBlock = 16 << 10
+	pathFirst = 512
+)
 
 // start returns the builder to write a path of up to n bytes into.
 func (a *pathArena) start(n int) *strings.Builder {
 	if a.b == nil || a.b.Cap()-a.b.Len() < n {
+		size := pathFirst
+		if a.b != nil {
+			size = min(pathBlock, 2*a.b.Cap())
+		}
 		a.b = new(strings.Builder)
-		a.b.Grow(max(n, pathBlock))
+		a.b.Grow(max(n, size))
 	}
 	a.at = a.b.Len()
 	return a.b
