@@ -25,9 +25,10 @@ func looksLikeJSON(data []byte) bool {
 // and column of every value, so that the config compiler and its errors
 // treat JSON and YAML alike. Integers that fit an int64 are tagged !!int,
 // other numbers !!float, as YAML would tag them. Valid JSON is read by
-// scanJSON; the rest by readJSON, which says what is wrong.
-func decodeJSON(data []byte) (*yaml.Node, error) {
-	if n, ok := scanJSON(data); ok {
+// scanJSON, whose nodes come from arena; the rest by readJSON, which
+// says what is wrong.
+func decodeJSON(data []byte, arena *nodeArena) (*yaml.Node, error) {
+	if n, ok := scanJSON(data, arena); ok {
 		return n, nil
 	}
 	return readJSON(data)

@@ -15,80 +15,72 @@ import (
 // valid JSON (or is nested deeper than maxJSONDepth) it reports false, and
 // jsonReader reads the document again to say what is wrong. data must be
 // valid UTF-8, which decode has checked.
-func scanJSON(data []byte) (*yaml.Node, bool) {
-	s := &jsonScanner{data: data, line: 1, col: 1}
-	s.nodes = make([]yaml.Node, 0, min(len(data)/12+1, 1<<14)) // then blocks of 1024
+//
+// The document is copied once, into one string, and every string the
+// nodes hold (keys, strings without escapes, numbers) is a part of it,
+// not an allocation of its own. So whatever keeps one of them (a
+// Ruleset keeps its experiments' names) keeps the copy: memory no
+// larger than the document.
+//
+// The nodes come from arena; when the document is not read, they are
+// released at once.
+func scanJSON(data []byte, arena *nodeArena) (*yaml.Node, bool) {
+	s := &jsonScanner{data: data, src: string(data), line: 1, arena: arena}
 	n, ok := s.value()
+	if ok {
+		s.skip()
+		ok = s.off == len(data)
+	}
 	if !ok {
+		arena.release()
 		return nil, false
 	}
-	s.skip()
-	return n, s.off == len(data)
+	return n, true
 }
 
 type jsonScanner struct {
 	data  []byte
-	off   int // the next byte to read
+	src   string // data, copied: where the nodes' strings come from
+	off   int    // the next byte to read
 	depth int
 
-	curOff, line, col int // the position at curOff (see pos)
+	// Where the current line starts, its number, and how many UTF-8
+	// continuation bytes it has before off (see pos). In JSON a newline
+	// can only be whitespace, and a byte that is not ASCII only part of
+	// a string, so skip and str keep these as they go.
+	lineStart, line, cont int
 
-	nodes []yaml.Node  // the block new nodes come from
-	ptrs  []*yaml.Node // the block Content slices come from
+	arena *nodeArena   // where nodes and Content slices come from
 	kids  []*yaml.Node // the children of the open containers, innermost last
 }
 
-// pos returns the 1-based line and column (in runes) of offset off, which
-// is never before the last one asked: positions are computed in one pass.
+// pos returns the 1-based line and column (in runes) of offset off, the
+// start of a value on the current line: its bytes after the line's
+// start, less the continuation bytes of the runes before it.
 func (s *jsonScanner) pos(off int) (line, col int) {
-	for _, c := range s.data[s.curOff:off] {
-		switch {
-		case c == '\n':
-			s.line, s.col = s.line+1, 1
-		case c&0xC0 != 0x80: // not a UTF-8 continuation byte: a new rune
-			s.col++
-		}
-	}
-	s.curOff = off
-	return s.line, s.col
+	return s.line, off - s.lineStart - s.cont + 1
 }
 
-// skip moves past JSON whitespace.
+// skip moves past JSON whitespace, counting lines.
 func (s *jsonScanner) skip() {
 	for s.off < len(s.data) {
 		switch s.data[s.off] {
-		case ' ', '\t', '\r', '\n':
+		case ' ', '\t', '\r':
 			s.off++
+		case '\n':
+			s.off++
+			s.line, s.lineStart, s.cont = s.line+1, s.off, 0
 		default:
 			return
 		}
 	}
 }
 
-// node returns a new node at offset off, from the current block.
+// node returns a new node at offset off.
 func (s *jsonScanner) node(off int) *yaml.Node {
-	if len(s.nodes) == cap(s.nodes) {
-		s.nodes = make([]yaml.Node, 0, 1024)
-	}
-	s.nodes = s.nodes[:len(s.nodes)+1]
-	n := &s.nodes[len(s.nodes)-1]
+	n := s.arena.node()
 	n.Line, n.Column = s.pos(off)
 	return n
-}
-
-// content copies kids into a Content slice from the current block; nil
-// for none, as jsonReader leaves an empty container.
-func (s *jsonScanner) content(kids []*yaml.Node) []*yaml.Node {
-	k := len(kids)
-	if k == 0 {
-		return nil
-	}
-	if cap(s.ptrs)-len(s.ptrs) < k {
-		s.ptrs = make([]*yaml.Node, 0, max(k, 4096))
-	}
-	at := len(s.ptrs)
-	s.ptrs = append(s.ptrs, kids...)
-	return s.ptrs[at : at+k : at+k]
 }
 
 // value reads one JSON value, after whitespace.
@@ -161,7 +153,7 @@ func (s *jsonScanner) container(n *yaml.Node, end byte) bool {
 			return false
 		}
 	}
-	n.Content = s.content(s.kids[base:])
+	n.Content = s.arena.content(s.kids[base:])
 	s.kids = s.kids[:base]
 	s.depth--
 	return true
@@ -173,10 +165,12 @@ func (s *jsonScanner) key() bool {
 	if s.off >= len(s.data) || s.data[s.off] != '"' {
 		return false
 	}
-	k, ok := s.value()
+	k := s.node(s.off)
+	v, ok := s.str()
 	if !ok {
 		return false
 	}
+	k.Kind, k.Tag, k.Value, k.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
 	s.kids = append(s.kids, k)
 	s.skip()
 	if s.off >= len(s.data) || s.data[s.off] != ':' {
@@ -193,6 +187,12 @@ func (s *jsonScanner) str() (string, bool) {
 	start := s.off + 1
 	escaped := false
 	for i := start; i < len(s.data); i++ {
+		for i < len(s.data) && strPlain[s.data[i]] {
+			i++
+		}
+		if i == len(s.data) {
+			break
+		}
 		switch c := s.data[i]; {
 		case c == '\\':
 			escaped = true
@@ -200,17 +200,28 @@ func (s *jsonScanner) str() (string, bool) {
 		case c == '"':
 			s.off = i + 1
 			if !escaped {
-				return string(s.data[start:i]), true
+				return s.src[start:i], true
 			}
 			var v string
 			err := json.Unmarshal(s.data[start-1:i+1], &v)
 			return v, err == nil
 		case c < 0x20:
 			return "", false
+		case c&0xC0 == 0x80: // a UTF-8 continuation byte, for pos
+			s.cont++
 		}
 	}
 	return "", false
 }
+
+// strPlain is the bytes str passes over without a look: all but the
+// quote, the backslash, control characters and UTF-8 continuation bytes.
+var strPlain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c&0xC0 != 0x80
+	}
+	return t
+}()
 
 // number reads a number into n: !!int when it is an integer that fits an
 // int64, !!float otherwise, its text as written.
@@ -246,14 +257,22 @@ func (s *jsonScanner) number(n *yaml.Node) bool {
 		}
 		i = j
 	}
-	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", string(d[s.off:i])
-	if integer {
-		if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
-			n.Tag = "!!int"
-		}
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", s.src[s.off:i]
+	if integer && fitsInt64(n.Value) {
+		n.Tag = "!!int"
 	}
 	s.off = i
 	return true
+}
+
+// fitsInt64 reports whether the integer text v (an optional '-' and
+// digits) is within int64's range; up to 18 digits always are.
+func fitsInt64(v string) bool {
+	if len(v) <= 18 {
+		return true
+	}
+	_, err := strconv.ParseInt(v, 10, 64)
+	return err == nil
 }
 
 // digits returns the offset after the decimal digits from i.

@@ -57,7 +57,9 @@ func FuzzScanJSON(f *testing.F) {
 
 func checkScanJSON(t *testing.T, data []byte) {
 	t.Helper()
-	fast, ok := scanJSON(data)
+	var arena nodeArena
+	defer arena.release()
+	fast, ok := scanJSON(data, &arena)
 	slow, err := readJSON(data)
 	switch {
 	case ok && err != nil:

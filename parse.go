@@ -130,8 +130,18 @@ type parser struct {
 		conds []cond
 		cond  condNodes
 		pcond snapshotCond
+		// payload is where a payload is written before it is copied
+		// out (payloads do not nest).
+		payload bytes.Buffer
+		owned   []ownedSpan // checkSpans's spans
+		long    longForm    // the long-form experiment being read
+		variant longVariant // the long-form variant being read
 	}
 	reported map[string]bool // errorOnce's errors
+
+	paths pathArena // where key paths are built (see joinPath)
+	nodes nodeArena // a JSON document's tree, released when parse returns
+	slabs slabs     // where the Ruleset's small slices come from
 }
 
 // definition is a named group or audience, remembered for unused warnings.
@@ -168,7 +178,7 @@ func (p *parser) errorf(n *yaml.Node, path string, kind error, format string, ar
 		p.droppedErrs++
 		return
 	}
-	e := &ConfigError{Position: Position{File: p.file, Path: path}, Err: kind, Msg: fmt.Sprintf(format, args...)}
+	e := &ConfigError{Position: Position{File: p.file, Path: strings.Clone(path)}, Err: kind, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
@@ -180,7 +190,7 @@ func (p *parser) warnf(n *yaml.Node, path string, format string, args ...any) {
 		p.droppedWarns++
 		return
 	}
-	w := Warning{Position: Position{File: p.file, Path: path}, Msg: fmt.Sprintf(format, args...)}
+	w := Warning{Position: Position{File: p.file, Path: strings.Clone(path)}, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		w.Line, w.Column = n.Line, n.Column
 	}
@@ -221,7 +231,7 @@ func (p *parser) decode(data []byte) (doc *yaml.Node) {
 	}
 	var jsonErr *jsonError
 	if looksLikeJSON(data) {
-		doc, err := decodeJSON(data)
+		doc, err := decodeJSON(data, &p.nodes)
 		if err == nil {
 			return doc
 		}
@@ -283,6 +293,7 @@ func (p *parser) syntaxError(err error) {
 }
 
 func (p *parser) parse(data []byte, o *options) *Ruleset {
+	defer p.nodes.release()
 	doc := p.decode(data)
 	if doc == nil {
 		return nil
@@ -305,8 +316,8 @@ func (p *parser) parse(data []byte, o *options) *Ruleset {
 	r.env = o.activeEnv(t.envVar)
 	r.exps = applyEnv(base, envs[r.env])
 	p.finishDesign(r, base, envs, t.layers, t.holdout)
-	r.byName = index(r.exps)
-	r.groupPack = packSalt(r.groupSalt)
+	r.byName = p.index(r.exps)
+	r.groupPack = p.packSalt(r.groupSalt)
 	r.warnings = p.sortedWarnings()
 	return r
 }

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -73,6 +74,39 @@ func BenchmarkParse1000YAML(b *testing.B) {
 func BenchmarkParse1000JSON(b *testing.B) {
 	_, j := parseBenchConfig(1000)
 	benchParse(b, j)
+}
+
+// BenchmarkParse10YAML and BenchmarkParse10JSON are the same for a
+// small config, of 10 experiments.
+func BenchmarkParse10YAML(b *testing.B) {
+	y, _ := parseBenchConfig(10)
+	benchParse(b, y)
+}
+
+func BenchmarkParse10JSON(b *testing.B) {
+	_, j := parseBenchConfig(10)
+	benchParse(b, j)
+}
+
+// BenchmarkParse1000JSONFirst is BenchmarkParse1000JSON as the first
+// Parse of a process: two collections before each (not timed) empty the
+// pool of node blocks that later Parses reuse, so each Parse allocates
+// its tree.
+func BenchmarkParse1000JSONFirst(b *testing.B) {
+	_, j := parseBenchConfig(1000)
+	b.SetBytes(int64(len(j)))
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		runtime.GC()
+		runtime.GC()
+		b.StartTimer()
+		r, err := Parse(j)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink.r = r
+	}
 }
 
 func BenchmarkYAMLDecode1000(b *testing.B) {

@@ -148,11 +148,11 @@ func (p *parser) parseRamp(d *designDecl, n *yaml.Node, path string) *ramp {
 	}
 	r := &t.r
 	if r.to < r.from {
-		p.errorf(t.to, joinPath(path, "to"), ErrSchedule, "the ramp goes down from %s%% to %s%%; a ramp only adds users (to end an experiment, set its end)", formatHundredths(r.from), formatHundredths(r.to))
+		p.errorf(t.to, p.joinPath(path, "to"), ErrSchedule, "the ramp goes down from %s%% to %s%%; a ramp only adds users (to end an experiment, set its end)", formatHundredths(r.from), formatHundredths(r.to))
 		return nil
 	}
 	if r.end <= r.start {
-		p.errorf(t.end, joinPath(path, "end"), ErrSchedule, "the ramp's end %s is not after its start %s", formatNanos(r.end), formatNanos(r.start))
+		p.errorf(t.end, p.joinPath(path, "end"), ErrSchedule, "the ramp's end %s is not after its start %s", formatNanos(r.end), formatNanos(r.start))
 		return nil
 	}
 	return r

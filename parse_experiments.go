@@ -13,7 +13,7 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 	entries, _ := p.mapping(n, path, true)
 	out := make([]namedExperiment, 0, len(entries))
 	for _, e := range entries {
-		ep := joinPath(path, e.key)
+		ep := p.joinPath(path, e.key)
 		if base != nil && !base[e.key] {
 			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
 		}
@@ -30,6 +30,9 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 // parseEnvs compiles every environment's overrides (doc.go's "Environments"), so that a
 // mistake in any environment fails the load, not just in the active one.
 func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]namedExperiment {
+	if n == nil {
+		return map[string][]namedExperiment{} // no envs key
+	}
 	names := make(map[string]bool, len(base))
 	for _, b := range base {
 		names[b.exp.key] = true
@@ -37,7 +40,7 @@ func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]na
 	out := map[string][]namedExperiment{}
 	entries, _ := p.mapping(n, "envs", true)
 	for _, e := range entries {
-		out[e.key] = p.parseExperiments(e.v, joinPath("envs", e.key), names)
+		out[e.key] = p.parseExperiments(e.v, p.joinPath("envs", e.key), names)
 	}
 	return out
 }
@@ -46,6 +49,12 @@ func (p *parser) parseEnvs(n *yaml.Node, base []namedExperiment) map[string][]na
 // the experiment of the same name in its place; new ones come last.
 func applyEnv(base, overrides []namedExperiment) []*experiment {
 	out := make([]*experiment, 0, len(base)+len(overrides))
+	if len(overrides) == 0 {
+		for _, b := range base {
+			out = append(out, b.exp)
+		}
+		return out
+	}
 	at := make(map[string]int, len(base))
 	for i, b := range base {
 		out = append(out, b.exp)
@@ -65,7 +74,7 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
 // experiment already has that whole name.
-func index(exps []*experiment) names {
+func (p *parser) index(exps []*experiment) names {
 	size := len(exps)
 	for _, e := range exps {
 		size += len(e.variants)
@@ -73,13 +82,17 @@ func index(exps []*experiment) names {
 	m := make(map[string]ref, size)
 	for _, e := range exps {
 		if e.pack == nil {
-			e.pack = packSalt(e.salt)
+			e.pack = p.packSalt(e.salt)
 		}
 		e.compile()
 		if _, dup := m[e.key]; !dup {
 			m[e.key] = ref{exp: e, variant: -1}
 		}
 	}
+	// The "exp/variant" names are written into one string, of which each
+	// is a part: one allocation for them all.
+	var b strings.Builder
+	b.Grow(variantNamesSize(exps))
 	for _, e := range exps {
 		if m[e.key].exp != e {
 			continue
@@ -88,13 +101,29 @@ func index(exps []*experiment) names {
 			if strings.IndexByte(v.key, '/') >= 0 {
 				continue
 			}
-			k := e.key + "/" + v.key
+			at := b.Len()
+			b.WriteString(e.key)
+			b.WriteByte('/')
+			b.WriteString(v.key)
+			k := b.String()[at:]
 			if _, taken := m[k]; !taken {
 				m[k] = ref{exp: e, variant: i}
 			}
 		}
 	}
 	return newNames(m)
+}
+
+// variantNamesSize is the length of all "exp/variant" names of exps,
+// an upper bound on what index writes.
+func variantNamesSize(exps []*experiment) int {
+	n := 0
+	for _, e := range exps {
+		for _, v := range e.variants {
+			n += len(e.key) + 1 + len(v.key)
+		}
+	}
+	return n
 }
 
 // variantScanLimit is the number of variants up to which a linear scan
@@ -124,7 +153,8 @@ func (e *experiment) addVariant(v variant, a allocation) {
 
 // experiment compiles one experiment value in any of its forms (doc.go's "Config").
 func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment {
-	e := &experiment{key: name, id: name, salt: name, running: true}
+	e := p.newExperiment()
+	e.key, e.id, e.salt, e.running = name, name, name, true
 	var where []variantAt // of each variant, for checkSpans
 	n = resolve(n)
 	switch n.Kind {
@@ -136,23 +166,29 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 				p.errorf(n, path, ErrInvalidValue, "expected true, false, 1 or 0, found %s", describe(n))
 				return nil
 			}
+			p.reserve(e, 1)
 			e.defaultVariant(allocation{everyone: on})
 			e.disabled = !on
 		case "!!null":
 			p.errorf(n, path, ErrInvalidValue, "expected true, false, a group name, a percentage, a list of those or a map of variants, found null")
 			return nil
 		default:
+			p.reserve(e, 1)
 			e.defaultVariant(p.allocation(n, path))
 		}
 	case yaml.SequenceNode:
+		p.reserve(e, 1)
 		e.defaultVariant(p.allocation(n, path))
 	case yaml.MappingNode:
 		if hasKey(n, "variants") {
-			t := longForm{e: e}
-			if read, _ := longFormShape.read(p, n, path, &t); !read {
+			t := &p.scratch.long
+			*t = longForm{e: e}
+			read, _ := longFormShape.read(p, n, path, t)
+			where = t.where
+			*t = longForm{}
+			if !read {
 				return nil
 			}
-			where = t.where
 		} else {
 			var ok bool
 			if where, ok = p.shortForm(e, n, path); !ok {
@@ -206,10 +242,10 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 	if !ok {
 		return nil, false
 	}
-	e.reserve(len(entries))
+	p.reserve(e, len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
-		vp := joinPath(path, en.key)
+		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
 			continue
 		}
@@ -323,10 +359,10 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 // returns where each variant was defined.
 func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
 	entries, _ := p.mapping(n, path, true)
-	e.reserve(len(entries))
+	p.reserve(e, len(entries))
 	where = make([]variantAt, 0, len(entries))
 	for _, en := range entries {
-		vp := joinPath(path, en.key)
+		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
 			continue
 		}
@@ -337,10 +373,11 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 			e.addVariant(v, p.allocation(vn, vp))
 			continue
 		}
-		t := longVariant{v: v}
-		variantShape.read(p, vn, vp, &t)
-		v, alloc := t.v, t.alloc
-		e.addVariant(v, alloc)
+		t := &p.scratch.variant
+		*t = longVariant{v: v}
+		variantShape.read(p, vn, vp, t)
+		e.addVariant(t.v, t.alloc)
+		*t = longVariant{}
 	}
 	return where
 }
@@ -404,15 +441,17 @@ func (p *parser) allocation(n *yaml.Node, path string) allocation {
 	n = resolve(n)
 	if n.Kind == yaml.SequenceNode {
 		for i, item := range n.Content {
-			p.allocItem(&a, resolve(item), indexPath(path, i))
+			p.allocItem(&a, resolve(item), p.indexPath(path, i), len(n.Content)-i)
 		}
 		return a
 	}
-	p.allocItem(&a, n, path)
+	p.allocItem(&a, n, path, 1)
 	return a
 }
 
-func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
+// allocItem adds the group or percentage n to a; left is how many items
+// of its list are left, n included (room for the spans).
+func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 	if !stringTag(n) {
 		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
 		return
@@ -421,6 +460,9 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string) {
 		s, ok := p.percent(n, path)
 		if !ok {
 			return
+		}
+		if a.spans == nil {
+			a.spans = p.slabs.spans.take(left)
 		}
 		a.spans = append(a.spans, s)
 		if s.all() {

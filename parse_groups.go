@@ -7,7 +7,7 @@ func (p *parser) parseGroups(n *yaml.Node) {
 	p.groups = map[string]*group{}
 	entries, _ := p.mapping(n, "groups", true)
 	for _, e := range entries {
-		path := joinPath("groups", e.key)
+		path := p.joinPath("groups", e.key)
 		g := &group{name: e.key}
 		v := resolve(e.v)
 		switch v.Kind {
@@ -16,7 +16,7 @@ func (p *parser) parseGroups(n *yaml.Node) {
 				p.warnf(v, path, "the group is empty: it matches nobody")
 			}
 			for i, item := range v.Content {
-				p.groupItem(g, item, indexPath(path, i))
+				p.groupItem(g, item, p.indexPath(path, i))
 			}
 		default:
 			p.groupItem(g, v, path)
@@ -69,7 +69,7 @@ func (p *parser) parseAudiences(n *yaml.Node) {
 	p.audiences = map[string]rules{}
 	entries, _ := p.mapping(n, "audiences", true)
 	for _, e := range entries {
-		path := joinPath("audiences", e.key)
+		path := p.joinPath("audiences", e.key)
 		rs := p.rules(e.v, path)
 		if rs == nil {
 			rs = rules{} // non-nil: an audience that matches everyone

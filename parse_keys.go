@@ -91,13 +91,13 @@ func (s *shape[T]) read(p *parser, n *yaml.Node, path string, t *T) (read, ok bo
 		en := entry{key: k.Value, k: k, v: n.Content[i+1]}
 		f := s.find(en.key)
 		if f < 0 {
-			ok = s.unknown(p, en, joinPath(path, en.key)) && ok
+			ok = s.unknown(p, en, p.joinPath(path, en.key)) && ok
 			continue
 		}
 		present |= 1 << f
 		kp := ""
 		if !s.fields[f].kept {
-			kp = joinPath(path, en.key)
+			kp = p.joinPath(path, en.key)
 		}
 		ok = s.fields[f].read(p, t, en, kp) && ok
 	}
@@ -236,7 +236,7 @@ func (p *parser) keyFault(n, k *yaml.Node, i int, bad []bool, seen map[string]*y
 		}
 	}
 	if first != nil {
-		p.errorf(k, joinPath(path, k.Value), ErrDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
+		p.errorf(k, p.joinPath(path, k.Value), ErrDuplicateKey, "duplicate key %q (first at line %d)", k.Value, first.Line)
 		return true
 	}
 	return false

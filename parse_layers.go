@@ -32,6 +32,9 @@ type layerPart struct {
 // them to the experiments of r.exps. all is every compiled experiment of
 // every environment, by which layer members are checked to exist.
 func (p *parser) parseLayers(r *Ruleset, all []namedExperiment, layersN, holdoutN *yaml.Node) {
+	if layersN == nil && holdoutN == nil {
+		return // no layer and no holdout: nothing to read or check
+	}
 	salts := map[string]string{} // an experiment's salt, by name (the first definition)
 	for _, ne := range all {
 		if _, ok := salts[ne.exp.key]; !ok {
@@ -48,7 +51,7 @@ func (p *parser) parseLayers(r *Ruleset, all []namedExperiment, layersN, holdout
 	memberOf := map[string]*yaml.Node{} // experiment name -> its key in a layer
 	entries, _ := p.mapping(layersN, "layers", true)
 	for _, en := range entries {
-		lp := joinPath("layers", en.key)
+		lp := p.joinPath("layers", en.key)
 		salt, h, parts := p.parseLayer(en, lp)
 		layerSalts[en.key] = salt
 		for _, part := range parts {
@@ -98,13 +101,13 @@ func (p *parser) parseLayer(en entry, path string) (salt string, h *holdout, par
 	}
 	salt, holdN, expsN := t.salt, t.holdout, t.experiments
 	if holdN != nil {
-		h = p.parseHoldout(holdN, joinPath(path, "holdout"), en.key, "holdout:"+en.key)
+		h = p.parseHoldout(holdN, p.joinPath(path, "holdout"), en.key, "holdout:"+en.key)
 	}
 	if isNull(expsN) {
 		p.warnf(en.k, path, "layer %q has no experiments", en.key)
 		return salt, h, nil
 	}
-	return salt, h, p.packLayer(en.key, expsN, joinPath(path, "experiments"))
+	return salt, h, p.packLayer(en.key, expsN, p.joinPath(path, "experiments"))
 }
 
 // packLayer reads a layer's experiments and gives each its spans, in the
@@ -117,7 +120,7 @@ func (p *parser) packLayer(layer string, n *yaml.Node, path string) []layerPart 
 	var taken []span // sorted, disjoint
 	asked := 0
 	for _, en := range entries {
-		part := layerPart{name: en.key, key: en.k, val: resolve(en.v), path: joinPath(path, en.key)}
+		part := layerPart{name: en.key, key: en.k, val: resolve(en.v), path: p.joinPath(path, en.key)}
 		pinned, share, ok := p.layerValue(part.val, part.path)
 		if !ok {
 			continue
@@ -161,7 +164,7 @@ func (p *parser) layerValue(n *yaml.Node, path string) (pinned []span, share uin
 	for i, item := range items {
 		ip := path
 		if n.Kind == yaml.SequenceNode {
-			ip = indexPath(path, i)
+			ip = p.indexPath(path, i)
 		}
 		item = resolve(item)
 		if !stringTag(item) || !isPercent(item.Value) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"regexp"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -17,15 +16,16 @@ func (p *parser) payload(n *yaml.Node, path string) json.RawMessage {
 	if isNull(n) {
 		return nullJSON
 	}
-	var buf bytes.Buffer
-	if !p.appendJSON(&buf, n, path) {
+	buf := &p.scratch.payload
+	buf.Reset()
+	if !p.appendJSON(buf, n, path) {
 		return nullJSON
 	}
 	if buf.Len() > MaxPayloadSize {
 		p.errorf(n, path, ErrTooLarge, "the payload is %d bytes of JSON; the limit is %d (MaxPayloadSize)", buf.Len(), MaxPayloadSize)
 		return nullJSON
 	}
-	return json.RawMessage(bytes.Clone(buf.Bytes()))
+	return p.rawJSON(buf.Bytes())
 }
 
 func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
@@ -46,7 +46,7 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if !p.appendJSON(buf, c, indexPath(path, i)) {
+			if !p.appendJSON(buf, c, p.indexPath(path, i)) {
 				return false
 			}
 		}
@@ -64,7 +64,7 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			}
 			appendJSONString(buf, e.key)
 			buf.WriteByte(':')
-			if !p.appendJSON(buf, e.v, joinPath(path, e.key)) {
+			if !p.appendJSON(buf, e.v, p.joinPath(path, e.key)) {
 				return false
 			}
 		}
@@ -90,7 +90,7 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 		_ = n.Decode(&b)
 		buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
-		if jsonNumber.MatchString(n.Value) {
+		if isJSONNumber(n.Value) {
 			if f, err := strconv.ParseFloat(n.Value, 64); err != nil && math.IsInf(f, 0) {
 				p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float", n.Value)
 				return false
@@ -113,7 +113,7 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 			buf.Write(b)
 		}
 	default:
-		if n.Style == 0 && n.Tag == "!!str" && jsonNumber.MatchString(n.Value) {
+		if n.Style == 0 && n.Tag == "!!str" && isJSONNumber(n.Value) {
 			// An unquoted number YAML could not read as a float: 1e400.
 			p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float; quote it to make it a string", n.Value)
 			return false
@@ -123,13 +123,54 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 	return true
 }
 
-// jsonNumber is the grammar of a JSON number.
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+// isJSONNumber reports whether s is a JSON number: in the grammar's
+// terms, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, the whole of s.
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i = digitsIn(s, i+1)
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digitsIn(s, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digitsIn(s, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(s)
+}
+
+// digitsIn returns the offset in s after the decimal digits from i.
+func digitsIn(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
 
 // scalarNumber reads a YAML or JSON number node: exactly when it is an
 // integer that fits an int64, else as a float64.
 func scalarNumber(n *yaml.Node) (number, bool) {
-	if num, ok := parseNumber(n.Value); ok && jsonNumber.MatchString(n.Value) {
+	if num, ok := parseNumber(n.Value); ok && isJSONNumber(n.Value) {
 		return num, true
 	}
 	var x any
@@ -142,8 +183,21 @@ func scalarNumber(n *yaml.Node) (number, bool) {
 	return toNumber(x)
 }
 
-// appendJSONString writes s as a JSON string, without HTML escaping.
+// appendJSONString writes s as a JSON string, without HTML escaping, as
+// encoding/json writes it: printable ASCII other than '"' and '\\' as is
+// (the common case, written here), anything else by encoding/json.
 func appendJSONString(buf *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+	}
+	if plain {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)

@@ -36,10 +36,10 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 	if snapshot {
 		rule = &publishedRuleShape
 	}
-	out := make(rules, 0, len(n.Content))
+	out := p.slabs.rules.take(len(n.Content))
 	for i, rn := range n.Content {
 		p.scratch.conds = []cond{}
-		if read, _ := rule.read(p, rn, indexPath(path, i), &p.scratch.conds); read {
+		if read, _ := rule.read(p, rn, p.indexPath(path, i), &p.scratch.conds); read {
 			out = append(out, p.scratch.conds)
 		}
 	}
@@ -72,8 +72,11 @@ func (p *parser) conditions(conds *[]cond, n *yaml.Node, path string, condition 
 		p.errorf(cn, path, ErrInvalidValue, "expected a list of conditions, found %s", describe(cn))
 		return true
 	}
+	if len(*conds) == 0 && cap(*conds) == 0 && len(cn.Content) > 0 {
+		*conds = p.slabs.conds.take(len(cn.Content))
+	}
 	for j, c := range cn.Content {
-		if d, ok := condition(c, indexPath(path, j)); ok {
+		if d, ok := condition(c, p.indexPath(path, j)); ok {
 			d.key = nameKey(d.attr) // read against the Context's inline attributes (attrs.go)
 			*conds = append(*conds, d)
 		}
@@ -101,20 +104,20 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 	}
 	var d cond
 	var ok bool
-	if d.attr, ok = p.text(t.attr, joinPath(path, "attribute"), "an attribute name"); !ok {
+	if d.attr, ok = p.textKey(t.attr, path, "attribute", "an attribute name"); !ok {
 		return cond{}, false
 	}
-	opName, ok := p.text(t.op, joinPath(path, "operator"), "an operator")
+	opName, ok := p.textKey(t.op, path, "operator", "an operator")
 	if !ok {
 		return cond{}, false
 	}
 	o, found := operators[opName]
 	if !found {
-		p.errorf(resolve(t.op), joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of %s", opName, operatorNames)
+		p.errorf(resolve(t.op), p.joinPath(path, "operator"), ErrOperator, "unknown operator %q; expected one of %s", opName, operatorNames)
 		return cond{}, false
 	}
 	d.op = o.op
-	vp := joinPath(path, "value")
+	vp := p.joinPath(path, "value")
 	vn := resolve(t.val)
 	d.val = p.value(vn, vp)
 	if !p.operand(&d, o, vn, vp) {
@@ -152,10 +155,10 @@ func (p *parser) value(n *yaml.Node, path string) value {
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
-		v := value{kind: kOther, isList: true, list: make([]value, len(n.Content))}
-		strs := make([]string, 0, len(n.Content))
+		v := value{kind: kOther, isList: true, list: p.slabs.values.take(len(n.Content))[:len(n.Content)]}
+		strs := p.slabs.strs.take(len(n.Content))
 		for i, c := range n.Content {
-			v.list[i] = p.value(c, indexPath(path, i))
+			v.list[i] = p.value(c, p.indexPath(path, i))
 			if v.list[i].kind == kString {
 				strs = append(strs, v.list[i].s)
 			}
@@ -167,7 +170,7 @@ func (p *parser) value(n *yaml.Node, path string) value {
 	case yaml.MappingNode:
 		entries, _ := p.mapping(n, path, false)
 		for _, e := range entries {
-			p.value(e.v, joinPath(path, e.key)) // for duplicate keys and bounds
+			p.value(e.v, p.joinPath(path, e.key)) // for duplicate keys and bounds
 		}
 		return value{kind: kOther}
 	}

@@ -39,8 +39,8 @@ func (p *parser) snapshot(doc *yaml.Node) *Ruleset {
 	snapshotShape.read(p, doc, "", &t)
 	r := t.r
 	r.exps = applyEnv(t.exps, nil)
-	r.byName = index(r.exps)
-	r.groupPack = packSalt(r.groupSalt)
+	r.byName = p.index(r.exps)
+	r.groupPack = p.packSalt(r.groupSalt)
 	return r
 }
 
@@ -68,7 +68,7 @@ var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true,
 	}},
 	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, path string) bool {
 		for i, n := range resolve(en.v).Content { // a list: see isSnapshot
-			if x := p.snapshotExperiment(n, indexPath(path, i)); x != nil {
+			if x := p.snapshotExperiment(n, p.indexPath(path, i)); x != nil {
 				t.exps = append(t.exps, namedExperiment{x, n})
 			}
 		}
@@ -124,14 +124,14 @@ func (p *parser) snapshotExperiment(n *yaml.Node, path string) *experiment {
 		return nil
 	}
 	if e.key == "" || strings.IndexByte(e.key, 0) >= 0 { // the platform requires a key; Feature needs a name
-		p.errorf(resolve(n), joinPath(path, "key"), ErrInvalidValue, "an experiment key must be non-empty and without NUL")
+		p.errorf(resolve(n), p.joinPath(path, "key"), ErrInvalidValue, "an experiment key must be non-empty and without NUL")
 		return nil
 	}
 	if len(e.key) > MaxNameLength {
-		p.errorf(resolve(n), joinPath(path, "key"), ErrTooLarge, "an experiment key is %d bytes; the limit is %d (MaxNameLength)", len(e.key), MaxNameLength)
+		p.errorf(resolve(n), p.joinPath(path, "key"), ErrTooLarge, "an experiment key is %d bytes; the limit is %d (MaxNameLength)", len(e.key), MaxNameLength)
 		return nil
 	}
-	p.snapshotAllocations(e, t.allocs, joinPath(path, "allocations"))
+	p.snapshotAllocations(e, t.allocs, p.joinPath(path, "allocations"))
 	return e
 }
 
@@ -145,7 +145,7 @@ func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
 		return
 	}
 	for i, vn := range n.Content {
-		vp := indexPath(path, i)
+		vp := p.indexPath(path, i)
 		t := snapshotVar{} // payload nil: absent stays absent
 		snapshotVarShape.read(p, vn, vp, &t)
 		v := t.v
@@ -153,11 +153,11 @@ func (p *parser) snapshotVariants(e *experiment, n *yaml.Node, path string) {
 			continue
 		}
 		if v.key == "" { // the platform requires one; Feature could not tell it from off
-			p.errorf(resolve(vn), joinPath(vp, "key"), ErrInvalidValue, "a variant key must not be empty")
+			p.errorf(resolve(vn), p.joinPath(vp, "key"), ErrInvalidValue, "a variant key must not be empty")
 			continue
 		}
 		if len(v.key) > MaxNameLength {
-			p.errorf(resolve(vn), joinPath(vp, "key"), ErrTooLarge, "a variant key is %d bytes; the limit is %d (MaxNameLength)", len(v.key), MaxNameLength)
+			p.errorf(resolve(vn), p.joinPath(vp, "key"), ErrTooLarge, "a variant key is %d bytes; the limit is %d (MaxNameLength)", len(v.key), MaxNameLength)
 			continue
 		}
 		e.variants = append(e.variants, v)
@@ -184,7 +184,7 @@ func (p *parser) snapshotAllocations(e *experiment, n *yaml.Node, path string) {
 		}
 	}
 	for i, an := range n.Content {
-		ap := indexPath(path, i)
+		ap := p.indexPath(path, i)
 		t := snapshotAlloc{start: math.NaN(), end: math.NaN()} // absent: undefined, never compares
 		if read, _ := snapshotAllocShape.read(p, an, ap, &t); !read {
 			continue

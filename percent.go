@@ -16,20 +16,23 @@ import (
 // whatever they are: each span that overlaps an earlier-starting span of
 // another variant is one error, naming that other span; the error is
 // reported at the variant that comes later in the file.
+// ownedSpan is a span of an experiment's variant v, for checkSpans.
+type ownedSpan struct {
+	s span
+	v int
+}
+
 func (p *parser) checkSpans(e *experiment, where []variantAt, n *yaml.Node, path string) {
-	type owned struct {
-		s span
-		v int
-	}
-	var all []owned
+	all := p.scratch.owned[:0]
 	for i := range e.arms {
 		for _, s := range e.arms[i].alloc.spans {
 			if !s.empty() {
-				all = append(all, owned{s, i})
+				all = append(all, ownedSpan{s, i})
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b owned) int { return cmp.Compare(a.s.lo, b.s.lo) })
+	p.scratch.owned = all // for the next experiment's
+	slices.SortStableFunc(all, func(a, b ownedSpan) int { return cmp.Compare(a.s.lo, b.s.lo) })
 	// reach and other are the spans reaching furthest so far: reach of any
 	// variant, other of a variant other than reach's. A span overlaps an
 	// earlier-starting span of another variant exactly when it starts

@@ -86,7 +86,7 @@ func (p *parser) parseRequires(d *designDecl, n *yaml.Node, path string) {
 	d.requiresNode, d.requiresPath = n, path
 	if n.Kind == yaml.SequenceNode {
 		for i, item := range n.Content {
-			p.requirement(d, resolve(item), indexPath(path, i))
+			p.requirement(d, resolve(item), p.indexPath(path, i))
 		}
 		return
 	}

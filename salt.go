@@ -23,7 +23,23 @@ type saltPack [4]packedSalt
 
 // packSalt lays out salt for each alignment.
 func packSalt(salt string) *saltPack {
-	var p saltPack
+	p := new(saltPack)
+	p.fill(salt, make([]uint32, 0, 4*(len(salt)/4)))
+	return p
+}
+
+// packSalt is packSalt with the pack and its words from the parser's
+// slabs.
+func (p *parser) packSalt(salt string) *saltPack {
+	sp := &p.slabs.packs.take(1)[:1][0]
+	sp.fill(salt, p.slabs.words.take(4*(len(salt)/4)))
+	return sp
+}
+
+// fill lays out salt for each alignment into the zero pack p. The four
+// alignments' words share words, an empty slice with room for at most
+// len(salt)/4 whole blocks each.
+func (p *saltPack) fill(salt string, words []uint32) {
 	for a := range p {
 		ps := &p[a]
 		ps.n = uint32(len(salt))
@@ -39,16 +55,19 @@ func packSalt(salt string) *saltPack {
 				continue // the whole salt fits in the pending block
 			}
 		}
+		at := len(words)
 		for len(rest) >= 4 {
-			ps.words = append(ps.words, uint32(rest[0])|uint32(rest[1])<<8|uint32(rest[2])<<16|uint32(rest[3])<<24)
+			words = append(words, uint32(rest[0])|uint32(rest[1])<<8|uint32(rest[2])<<16|uint32(rest[3])<<24)
 			rest = rest[4:]
+		}
+		if len(words) > at {
+			ps.words = words[at:len(words):len(words)]
 		}
 		for i := range len(rest) {
 			ps.tail |= uint32(rest[i]) << (8 * i)
 		}
 		ps.tailN = uint8(len(rest))
 	}
-	return &p
 }
 
 // resume returns the hash of the prefix m followed by the salt p packs.
