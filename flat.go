@@ -170,12 +170,21 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 // hash once, then compare. It also reports whether a step held the user
 // (false: no allocation does; true with -1: an arm naming no variant).
 func (e *experiment) chooseSplit(c *Context) (int, bool) {
-	var b int
-	if c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
-		b = int(c.prefix.resume(e.pack) % Buckets)
-	} else {
-		b = Bucket(c.userID, e.salt)
+	return e.splitAt(c.expBucket(e))
+}
+
+// expBucket is the user's bucket under e's salt, from c's hashed prefix
+// and e's packed salt (set with the steps, index) when c has one.
+func (c *Context) expBucket(e *experiment) int {
+	if c.hashed {
+		return int(c.prefix.resume(e.pack) % Buckets)
 	}
+	return Bucket(c.userID, e.salt)
+}
+
+// splitAt is the variant of the first step of an allSplit experiment
+// that holds bucket b, and whether one does (see chooseSplit).
+func (e *experiment) splitAt(b int) (int, bool) {
 	for i := range e.flat {
 		if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
 			return int(s.variant), true

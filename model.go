@@ -121,6 +121,7 @@ type cond struct {
 	fast     fastKind       // the shape it was laid out for at load (fastcond.go)
 	strs     []string       // fastEqString, fastInString: its strings
 	words    []uint64       // nameKey of each of strs, compared first
+	short    bool           // fast, and attr and every one of strs shorter than eight bytes (holds)
 }
 
 // rules is a compiled rule list: it matches when any rule matches, and a
