@@ -76,7 +76,7 @@ func (r *Ruleset) pick(f ref, c *Context) int {
 	case e.gated && !(e.audience.match(c) && e.targeting.match(c)):
 		return -1
 	default:
-		v, _ = e.splitAt(c.expBucket(e))
+		v, _ = e.splitAt(c.bucketPacked(e.pack, e.salt))
 	}
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
 		return -1

@@ -134,10 +134,8 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 		s := &e.flat[i]
 		switch s.kind {
 		case stepSplit:
-			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps
-				b = int(c.prefix.resume(e.pack) % Buckets)
-			} else if b < 0 {
-				b = Bucket(c.userID, e.salt)
+			if b < 0 {
+				b = c.bucketPacked(e.pack, e.salt)
 			}
 			if int(s.lo) <= b && b < int(s.hi) {
 				return int(s.variant)
@@ -170,16 +168,7 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 // hash once, then compare. It also reports whether a step held the user
 // (false: no allocation does; true with -1: an arm naming no variant).
 func (e *experiment) chooseSplit(c *Context) (int, bool) {
-	return e.splitAt(c.expBucket(e))
-}
-
-// expBucket is the user's bucket under e's salt, from c's hashed prefix
-// and e's packed salt (set with the steps, index) when c has one.
-func (c *Context) expBucket(e *experiment) int {
-	if c.hashed {
-		return int(c.prefix.resume(e.pack) % Buckets)
-	}
-	return Bucket(c.userID, e.salt)
+	return e.splitAt(c.bucketPacked(e.pack, e.salt))
 }
 
 // splitAt is the variant of the first step of an allSplit experiment

@@ -51,8 +51,16 @@ func packSalt(salt string) *saltPack {
 	return &p
 }
 
-// resume returns the hash of the prefix m followed by the salt p packs.
-func (m murmur) resume(p *saltPack) uint32 {
+// hashSalt returns MurmurHash3 of "userID:" + salt for the user in c:
+// c's hashed prefix continued with the salt p packs, or, for a Context
+// without a prefix (or no p), the whole input hashed (salt is the salt p
+// packs). It is one call with the hash inline, since it runs on every
+// evaluation.
+func (c *Context) hashSalt(p *saltPack, salt string) uint32 {
+	if !c.hashed || p == nil {
+		return hash32(c.userID, salt)
+	}
+	m := &c.prefix
 	ps := &p[m.nt&3]
 	h1, tail, nt := m.h1, m.tail, m.nt
 	if ps.mixHead {
@@ -72,11 +80,8 @@ func (m murmur) resume(p *saltPack) uint32 {
 	return murmur{h1: h1, tail: tail, nt: nt, n: m.n + ps.n}.sum()
 }
 
-// bucketPacked is the user's bucket under the salt p packs (salt is the
-// same salt, for a Context without a hashed prefix).
+// bucketPacked is the user's bucket under the salt p packs (see
+// hashSalt).
 func (c *Context) bucketPacked(p *saltPack, salt string) int {
-	if !c.hashed || p == nil {
-		return Bucket(c.userID, salt)
-	}
-	return int(c.prefix.resume(p) % Buckets)
+	return int(c.hashSalt(p, salt) % Buckets)
 }
