@@ -43,7 +43,7 @@ func (d *cond) layOut() {
 		d.layOutStrings(d.val.strs)
 		d.fast = fastInString
 	}
-	d.short = d.fast != fastNone && len(d.attr) < 8
+	d.short = d.fast != fastNone && len(d.attr) > 0 && len(d.attr) < 8
 	for _, s := range d.strs {
 		d.short = d.short && len(s) < 8
 	}
@@ -90,7 +90,9 @@ func (d *cond) match(c *Context) bool {
 // string's word has a length of eight or more in its top byte, so it is
 // none of them). Any other condition, and the rest of the rule after it,
 // goes to holdsFrom. The inline entries are read one by one
-// (maxInline is two), which costs less than a loop.
+// (maxInline is two), which costs less than a loop, without checking
+// Context.n: an entry past n is zero, and a short condition's name is not
+// empty, so its word is not zero.
 func (c *Context) holds(r []cond) bool {
 	for i := range r {
 		d := &r[i]
@@ -98,10 +100,10 @@ func (c *Context) holds(r []cond) bool {
 			return c.holdsFrom(r, i)
 		}
 		var a *attrVal
-		switch n, key := c.n, d.key; {
-		case n > 0 && c.inline[0].key == key:
+		switch key := d.key; {
+		case c.inline[0].key == key:
 			a = &c.inline[0].attrVal
-		case n > 1 && c.inline[1].key == key:
+		case c.inline[1].key == key:
 			a = &c.inline[1].attrVal
 		case c.mirrored || c.attrs == nil:
 			return false // missing: eq and in are false
