@@ -75,8 +75,10 @@ func (r *Ruleset) pick(f ref, c *Context) int {
 		v = r.pickSlow(e, c)
 	case e.gated && !(e.audience.match(c) && e.targeting.match(c)):
 		return -1
+	case c.hashed: // chooseSplit, inline
+		v, _ = e.splitAt(int(c.prefix.resume(e.pack) % Buckets))
 	default:
-		v, _ = e.splitAt(c.bucketPacked(e.pack, e.salt))
+		v, _ = e.chooseSplit(c)
 	}
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
 		return -1

@@ -134,8 +134,10 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 		s := &e.flat[i]
 		switch s.kind {
 		case stepSplit:
-			if b < 0 {
-				b = c.bucketPacked(e.pack, e.salt)
+			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
+				b = int(c.prefix.resume(e.pack) % Buckets)
+			} else if b < 0 {
+				b = Bucket(c.userID, e.salt)
 			}
 			if int(s.lo) <= b && b < int(s.hi) {
 				return int(s.variant)
@@ -168,7 +170,13 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 // hash once, then compare. It also reports whether a step held the user
 // (false: no allocation does; true with -1: an arm naming no variant).
 func (e *experiment) chooseSplit(c *Context) (int, bool) {
-	return e.splitAt(c.bucketPacked(e.pack, e.salt))
+	var b int
+	if c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
+		b = int(c.prefix.resume(e.pack) % Buckets)
+	} else {
+		b = Bucket(c.userID, e.salt)
+	}
+	return e.splitAt(b)
 }
 
 // splitAt is the variant of the first step of an allSplit experiment

@@ -51,16 +51,10 @@ func packSalt(salt string) *saltPack {
 	return &p
 }
 
-// hashSalt returns MurmurHash3 of "userID:" + salt for the user in c:
-// c's hashed prefix continued with the salt p packs, or, for a Context
-// without a prefix (or no p), the whole input hashed (salt is the salt p
-// packs). It is one call with the hash inline, since it runs on every
-// evaluation.
-func (c *Context) hashSalt(p *saltPack, salt string) uint32 {
-	if !c.hashed || p == nil {
-		return hash32(c.userID, salt)
-	}
-	m := &c.prefix
+// resume returns the hash of the prefix m followed by the salt p packs.
+// It calls nothing, so it needs no stack frame: the evaluation paths call
+// it directly when the Context is hashed (chooseSplit, chooseFlat).
+func (m murmur) resume(p *saltPack) uint32 {
 	ps := &p[m.nt&3]
 	h1, tail, nt := m.h1, m.tail, m.nt
 	if ps.mixHead {
@@ -80,8 +74,11 @@ func (c *Context) hashSalt(p *saltPack, salt string) uint32 {
 	return murmur{h1: h1, tail: tail, nt: nt, n: m.n + ps.n}.sum()
 }
 
-// bucketPacked is the user's bucket under the salt p packs (see
-// hashSalt).
+// bucketPacked is the user's bucket under the salt p packs (salt is the
+// same salt, for a Context without a hashed prefix).
 func (c *Context) bucketPacked(p *saltPack, salt string) int {
-	return int(c.hashSalt(p, salt) % Buckets)
+	if !c.hashed || p == nil {
+		return Bucket(c.userID, salt)
+	}
+	return int(c.prefix.resume(p) % Buckets)
 }
