@@ -44,7 +44,8 @@ const (
 )
 
 // compile lays out at load what choose reads of e beyond the parsed
-// model: its conditions' fast forms (fastcond.go) and the flat steps.
+// model: its conditions' fast forms (fastcond.go) and the flat steps (and,
+// for Explain, whether its salt needs quoting).
 // index calls it for every experiment of a Ruleset.
 func (e *experiment) compile() {
 	layOutRules(e.audience)
@@ -53,6 +54,7 @@ func (e *experiment) compile() {
 	e.gated = e.flat != nil && (e.audience != nil || len(e.targeting) > 0)
 	e.allSplit = splitOnly(e.flat)
 	e.splitOnly = !e.gated && e.allSplit
+	e.plainSalt = plainString(e.salt)
 }
 
 // flatten returns e's steps, or nil when something beyond an audience and

@@ -54,6 +54,7 @@ type experiment struct {
 	splitOnly bool       // not gated, and every step of flat is a percentage of the experiment's salt
 	gated     bool       // flat is followed after the audience and targeting (admits)
 	allSplit  bool       // every step of flat is a percentage of the experiment's salt
+	plainSalt bool       // plainString(salt): Explain writes it between quotes as it is
 	// design holds what decide checks after targeting: schedule,
 	// prerequisites, holdouts, layer, ramp (see gate). nil for an
 	// experiment without any, which then costs one comparison.
