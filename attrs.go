@@ -207,13 +207,14 @@ func (c *Context) mirror() {
 	}
 	var n uint8
 	for k, v := range c.attrs {
-		a := valOf(v)
-		if a.k == kOther {
-			clear(c.inline[:n])
+		e := &c.inline[n] // in place: a composite literal would be built, then copied
+		if s, ok := v.(string); ok {
+			e.attrVal = stringVal(s) // valOf's first case, without its call
+		} else if e.attrVal = valOf(v); e.k == kOther {
+			clear(c.inline[:n+1])
 			return
 		}
-		a.inMap = true
-		c.inline[n] = inlineAttr{name: k, key: nameKey(k), attrVal: a}
+		e.name, e.key, e.inMap = k, nameKey(k), true
 		n++
 	}
 	c.n, c.mirrored = n, true

@@ -76,6 +76,8 @@ func TestTypedSetters(t *testing.T) {
 			if diff := cmp.Diff(tt.want, on(r, base.With(tt.with))); diff != "" {
 				t.Errorf("with With (-want +got):\n%s", diff)
 			}
+			checkPastN(t, tt.setters)
+			checkPastN(t, base.With(tt.with))
 		})
 	}
 }
@@ -137,8 +139,20 @@ func TestMirror(t *testing.T) {
 			if c.n != tt.want || c.mirrored != (tt.want > 0) {
 				t.Errorf("inline entries %d (mirrored %v), want %d", c.n, c.mirrored, tt.want)
 			}
+			checkPastN(t, c)
 		})
 	}
 }
 
 type plan string
+
+// checkPastN fails unless every inline entry of c past c.n is zero, which
+// holds relies on to read the entries without checking c.n.
+func checkPastN(t *testing.T, c Context) {
+	t.Helper()
+	for i := int(c.n); i < maxInline; i++ {
+		if c.inline[i] != (inlineAttr{}) {
+			t.Errorf("inline entry %d of %d is %+v, want zero", i, c.n, c.inline[i])
+		}
+	}
+}

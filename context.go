@@ -20,8 +20,8 @@ type Context struct {
 	hashed bool
 	hasAt  bool // At was given: schedules are read at at (see schedule.go)
 	// Attributes held inline (attrs.go): n entries of inline, set by the
-	// typed setters or mirrored from attrs; mirrored: every entry of
-	// attrs is inline.
+	// typed setters or mirrored from attrs (the entries past n are zero,
+	// which holds relies on); mirrored: every entry of attrs is inline.
 	n        uint8
 	mirrored bool
 	inline   [maxInline]inlineAttr

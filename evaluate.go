@@ -60,21 +60,40 @@ func (r *Ruleset) variantOf(name string, c *Context) *variant {
 // pick returns the index of the variant the user in c gets under the
 // resolved name f, or -1: off, no experiment (f.exp nil), or, for
 // "exp/variant", another variant. Every evaluation by name or Handle ends
-// here.
+// here. The commonest shapes (percentages of the experiment's salt only,
+// perhaps after an audience and targeting) are followed here in one
+// frame: the rules, the hash, the steps; the rest goes to choose or
+// assign.
 func (r *Ruleset) pick(f ref, c *Context) int {
-	if f.exp == nil {
+	e := f.exp
+	if e == nil {
 		return -1
 	}
-	gb, v := -1, 0
-	if r.plain(c) {
-		v = r.choose(f.exp, c, &gb)
-	} else {
-		v = r.assign(f.exp, c, &gb)
+	var v int
+	switch {
+	case !e.allSplit || !r.plain(c):
+		v = r.pickSlow(e, c)
+	case e.gated && !(e.audience.match(c) && e.targeting.match(c)):
+		return -1
+	case c.hashed: // chooseSplit, inline
+		v, _ = e.splitAt(int(c.prefix.resume(e.pack) % Buckets))
+	default:
+		v, _ = e.chooseSplit(c)
 	}
 	if v < 0 || (f.variant >= 0 && f.variant != v) {
 		return -1
 	}
 	return v
+}
+
+// pickSlow is pick for every shape but pick's own: choose, or assign when
+// the Context carries a request or the Ruleset an exposure hook.
+func (r *Ruleset) pickSlow(e *experiment, c *Context) int {
+	gb := -1
+	if r.plain(c) {
+		return r.choose(e, c, &gb)
+	}
+	return r.assign(e, c, &gb)
 }
 
 // Assignment is one experiment a user is assigned, as in the platform

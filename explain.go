@@ -99,12 +99,16 @@ func (r *Ruleset) Explain(name string, c Context) Explanation {
 	return ex
 }
 
+// noArm is the arm describeDecision reads when no arm decided; it is only
+// read.
+var noArm = arm{variant: -1}
+
 // describeDecision says in words what decided d, for the user in c; gb is
 // the group bucket decide computed, or -1.
 func (r *Ruleset) describeDecision(e *experiment, c *Context, d *decision, gb int) (Reason, string) {
-	a := arm{variant: -1}
+	a := &noArm
 	if d.arm >= 0 {
-		a = e.arms[d.arm]
+		a = &e.arms[d.arm]
 	}
 	var reason Reason
 	var detail string
@@ -139,7 +143,7 @@ func (r *Ruleset) describeDecision(e *experiment, c *Context, d *decision, gb in
 		g := a.alloc.groups[d.group]
 		reason, detail = ReasonGroup, fmt.Sprintf("group %q: bucket %d under the top-level salt %q is in %s", g.name, gb, r.groupSalt, formatSpan(g.spans[d.span]))
 	case bySplit:
-		reason, detail = ReasonSplit, splitDetail(d.bucket, e.salt, a.alloc.spans[d.span])
+		reason, detail = ReasonSplit, splitDetail(d.bucket, e.salt, e.plainSalt, a.alloc.spans[d.span])
 	}
 	if a.variant < 0 {
 		return ReasonNoVariant, detail + ", but the allocation names no variant of the experiment"
@@ -251,14 +255,21 @@ func (v *value) text() string {
 
 // splitDetail is the detail of bySplit, `bucket 1234 under salt "x" is in
 // 10-20%`, built in one buffer: it is the common case, and fmt.Sprintf
-// made Explain cost 14 times an evaluation.
-func splitDetail(bucket int, salt string, s span) string {
+// made Explain cost 14 times an evaluation. plain is plainString(salt),
+// which the experiment knows from its load.
+func splitDetail(bucket int, salt string, plain bool, s span) string {
 	var stack [128]byte
 	b := append(stack[:0], "bucket "...)
-	b = strconv.AppendInt(b, int64(bucket), 10)
-	b = append(b, " under salt "...)
-	b = appendQuoted(b, salt)
-	b = append(b, " is in "...)
+	b = appendDecimal(b, bucket)
+	if plain {
+		b = append(b, " under salt \""...)
+		b = append(b, salt...)
+		b = append(b, "\" is in "...)
+	} else {
+		b = append(b, " under salt "...)
+		b = strconv.AppendQuote(b, salt)
+		b = append(b, " is in "...)
+	}
 	b = appendHundredths(b, s.lo)
 	b = append(b, '-')
 	b = appendHundredths(b, s.hi)
@@ -266,18 +277,47 @@ func splitDetail(bucket int, salt string, s span) string {
 	return string(b)
 }
 
-// appendQuoted is strconv.AppendQuote, with a fast path for the usual
-// salt: printable ASCII without a quote or backslash, quoted as it is.
-func appendQuoted(b []byte, s string) []byte {
+// plainString reports whether strconv.Quote writes s as it is between its
+// quotes: s is printable ASCII without a quote or backslash.
+func plainString(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !plainByte[s[i]] {
-			return strconv.AppendQuote(b, s)
+			return false
 		}
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return true
 }
+
+// appendDecimal is strconv.AppendInt(b, v, 10), written out for the
+// numbers of a detail (buckets, percentages: 0 to 9999), which it formats
+// two digits at a time from a table, in one append.
+func appendDecimal(b []byte, v int) []byte {
+	switch {
+	case v < 0 || v > 9999:
+		return strconv.AppendInt(b, int64(v), 10)
+	case v < 10:
+		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, digitPairs[2*v], digitPairs[2*v+1])
+	}
+	hi, lo := 2*(v/100), 2*(v%100)
+	if v < 1000 {
+		return append(b, digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
+	}
+	return append(b, digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
+}
+
+// digitPairs holds 00 to 99, two bytes each.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // plainByte[c] says whether strconv.Quote writes byte c as itself:
 // printable ASCII other than '"' and '\\'.
@@ -290,7 +330,7 @@ var plainByte = func() (t [256]bool) {
 
 // appendHundredths appends formatHundredths(v) to b.
 func appendHundredths(b []byte, v uint16) []byte {
-	b = strconv.AppendInt(b, int64(v/100), 10)
+	b = appendDecimal(b, int(v/100))
 	if f := v % 100; f != 0 {
 		b = append(b, '.', byte('0'+f/10))
 		if f%10 != 0 {

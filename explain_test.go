@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -220,9 +221,26 @@ func TestSplitDetail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := fmt.Sprintf("bucket %d under salt %q is in %s", tt.bucket, tt.salt, formatSpan(tt.s))
-			if diff := cmp.Diff(want, splitDetail(tt.bucket, tt.salt, tt.s)); diff != "" {
+			if diff := cmp.Diff(want, splitDetail(tt.bucket, tt.salt, plainString(tt.salt), tt.s)); diff != "" {
 				t.Errorf("splitDetail (-Sprintf +got):\n%s", diff)
 			}
+			if diff := cmp.Diff(want, splitDetail(tt.bucket, tt.salt, false, tt.s)); diff != "" {
+				t.Errorf("splitDetail, salt not plain (-Sprintf +got):\n%s", diff)
+			}
 		})
+	}
+}
+
+// TestAppendDecimal checks appendDecimal against strconv over every
+// bucket and percentage, and around its fast range's ends.
+func TestAppendDecimal(t *testing.T) {
+	vals := []int{-100000, -1, 99999, 100000, 1 << 40}
+	for v := range 10001 {
+		vals = append(vals, v)
+	}
+	for _, v := range vals {
+		if got, want := string(appendDecimal([]byte("x"), v)), "x"+strconv.Itoa(v); got != want {
+			t.Fatalf("appendDecimal(%d) = %q; want %q", v, got, want)
+		}
 	}
 }

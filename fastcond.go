@@ -43,6 +43,10 @@ func (d *cond) layOut() {
 		d.layOutStrings(d.val.strs)
 		d.fast = fastInString
 	}
+	d.short = d.fast != fastNone && len(d.attr) > 0 && len(d.attr) < 8
+	for _, s := range d.strs {
+		d.short = d.short && len(s) < 8
+	}
 }
 
 // layOutStrings sets d's strings and their words.
@@ -78,39 +82,47 @@ func (d *cond) match(c *Context) bool {
 }
 
 // holds reports whether every condition of the rule r matches c. It is
-// match for each, written out for the commonest case, a fast condition on
-// an attribute name and a string both shorter than eight bytes, where
-// their words alone decide (nameKey) and nothing is called; any other
-// condition, and the rest of the rule after it, goes to holdsFrom. The
-// calls are all in tail position, so the common path saves no registers.
+// match for each, written out for the commonest case, a short condition
+// (an attribute name and strings all shorter than eight bytes, layOut),
+// where words alone decide (nameKey) and nothing is called: the
+// attribute's name is its word, and a string attribute equals one of the
+// condition's strings exactly when its word is one of theirs (a longer
+// string's word has a length of eight or more in its top byte, so it is
+// none of them). Any other condition, and the rest of the rule after it,
+// goes to holdsFrom. The inline entries are read one by one
+// (maxInline is two), which costs less than a loop, without checking
+// Context.n: an entry past n is zero, and a short condition's name is not
+// empty, so its word is not zero.
 func (c *Context) holds(r []cond) bool {
 	for i := range r {
 		d := &r[i]
-		if d.fast == fastNone || len(d.attr) >= 8 {
+		if !d.short {
 			return c.holdsFrom(r, i)
 		}
 		var a *attrVal
-		in, key := c.inline[:c.n], d.key
-		for j := range in {
-			if in[j].key == key {
-				a = &in[j].attrVal
-				break
-			}
-		}
-		switch {
-		case a == nil && (c.mirrored || c.attrs == nil):
+		switch key := d.key; {
+		case c.inline[0].key == key:
+			a = &c.inline[0].attrVal
+		case c.inline[1].key == key:
+			a = &c.inline[1].attrVal
+		case c.mirrored || c.attrs == nil:
 			return false // missing: eq and in are false
-		case a == nil || a.k == kString && len(a.s) >= 8:
+		default:
 			return c.holdsFrom(r, i)
-		case a.k != kString:
-			return false
 		}
-		if !hasWord(d.words, a.x) {
+		if a.k != kString || !hasWord(d.words, a.x) {
 			return false
 		}
 	}
 	return true
 }
+
+// holds reads exactly maxInline inline entries: these fail to compile
+// if it changes.
+const (
+	_ uint = maxInline - 2
+	_ uint = 2 - maxInline
+)
 
 // hasWord reports whether x is in words.
 func hasWord(words []uint64, x uint64) bool {

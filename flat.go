@@ -44,7 +44,8 @@ const (
 )
 
 // compile lays out at load what choose reads of e beyond the parsed
-// model: its conditions' fast forms (fastcond.go) and the flat steps.
+// model: its conditions' fast forms (fastcond.go) and the flat steps (and,
+// for Explain, whether its salt needs quoting).
 // index calls it for every experiment of a Ruleset.
 func (e *experiment) compile() {
 	layOutRules(e.audience)
@@ -53,6 +54,7 @@ func (e *experiment) compile() {
 	e.gated = e.flat != nil && (e.audience != nil || len(e.targeting) > 0)
 	e.allSplit = splitOnly(e.flat)
 	e.splitOnly = !e.gated && e.allSplit
+	e.plainSalt = plainString(e.salt)
 }
 
 // flatten returns e's steps, or nil when something beyond an audience and
@@ -134,7 +136,7 @@ func (r *Ruleset) chooseFlat(e *experiment, c *Context, gb *int) int {
 		s := &e.flat[i]
 		switch s.kind {
 		case stepSplit:
-			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps
+			if b < 0 && c.hashed { // bucketPacked, inline: e.pack is set with the steps (index)
 				b = int(c.prefix.resume(e.pack) % Buckets)
 			} else if b < 0 {
 				b = Bucket(c.userID, e.salt)
@@ -176,6 +178,12 @@ func (e *experiment) chooseSplit(c *Context) (int, bool) {
 	} else {
 		b = Bucket(c.userID, e.salt)
 	}
+	return e.splitAt(b)
+}
+
+// splitAt is the variant of the first step of an allSplit experiment
+// that holds bucket b, and whether one does (see chooseSplit).
+func (e *experiment) splitAt(b int) (int, bool) {
 	for i := range e.flat {
 		if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
 			return int(s.variant), true

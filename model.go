@@ -54,6 +54,7 @@ type experiment struct {
 	splitOnly bool       // not gated, and every step of flat is a percentage of the experiment's salt
 	gated     bool       // flat is followed after the audience and targeting (admits)
 	allSplit  bool       // every step of flat is a percentage of the experiment's salt
+	plainSalt bool       // plainString(salt): Explain writes it between quotes as it is
 	// design holds what decide checks after targeting: schedule,
 	// prerequisites, holdouts, layer, ramp (see gate). nil for an
 	// experiment without any, which then costs one comparison.
@@ -121,6 +122,7 @@ type cond struct {
 	fast     fastKind       // the shape it was laid out for at load (fastcond.go)
 	strs     []string       // fastEqString, fastInString: its strings
 	words    []uint64       // nameKey of each of strs, compared first
+	short    bool           // fast, and attr and every one of strs shorter than eight bytes (holds)
 }
 
 // rules is a compiled rule list: it matches when any rule matches, and a

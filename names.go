@@ -49,17 +49,33 @@ func newNames(m map[string]ref) names {
 	return t
 }
 
-// get returns what name resolves to, and whether it is in the table.
+// get returns what name resolves to, and whether it is in the table. A
+// name of 8 to 16 bytes, the commonest, is two words and its length, so
+// its probe calls nothing (which keeps it out of the stack); others go to
+// getAny.
 func (t *names) get(name string) (ref, bool) {
+	if len(name) < 8 || len(name) > 16 || len(t.slots) == 0 {
+		return t.getAny(name)
+	}
+	head, last := word(name), word(name[len(name)-8:])
+	mask := len(t.slots) - 1
+	for i := t.start(head, last, len(name)); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.ref.exp == nil {
+			return ref{}, false
+		}
+		if s.head == head && s.last == last && len(s.key) == len(name) {
+			return s.ref, true
+		}
+	}
+}
+
+// getAny is get for a name of any length.
+func (t *names) getAny(name string) (ref, bool) {
 	if len(t.slots) == 0 {
 		return ref{}, false
 	}
-	var head, last uint64
-	if len(name) >= 8 {
-		head, last = word(name[:8]), word(name[len(name)-8:])
-	} else {
-		head, last = nameWords(name)
-	}
+	head, last := nameWords(name)
 	mask := len(t.slots) - 1
 	for i := t.start(head, last, len(name)); ; i = (i + 1) & mask {
 		s := &t.slots[i]

@@ -71,6 +71,8 @@ func (p *saltPack) fill(salt string, words []uint32) {
 }
 
 // resume returns the hash of the prefix m followed by the salt p packs.
+// It calls nothing, so it needs no stack frame: the evaluation paths call
+// it directly when the Context is hashed (chooseSplit, chooseFlat).
 func (m murmur) resume(p *saltPack) uint32 {
 	ps := &p[m.nt&3]
 	h1, tail, nt := m.h1, m.tail, m.nt
