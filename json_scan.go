@@ -226,43 +226,55 @@ var strPlain = func() (t [256]bool) {
 // number reads a number into n: !!int when it is an integer that fits an
 // int64, !!float otherwise, its text as written.
 func (s *jsonScanner) number(n *yaml.Node) bool {
-	d, i := s.data, s.off
-	if d[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d) && d[i] == '0':
-		i++
-	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		i = digits(d, i)
-	default:
+	end, integer := jsonNumberEnd(s.src, s.off)
+	if end < 0 {
 		return false
 	}
-	integer := true
-	if i < len(d) && d[i] == '.' {
-		integer = false
-		if i = digits(d, i+1); d[i-1] == '.' {
-			return false
-		}
-	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
-		integer = false
-		i++
-		if i < len(d) && (d[i] == '+' || d[i] == '-') {
-			i++
-		}
-		j := digits(d, i)
-		if j == i {
-			return false
-		}
-		i = j
-	}
-	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", s.src[s.off:i]
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", s.src[s.off:end]
 	if integer && fitsInt64(n.Value) {
 		n.Tag = "!!int"
 	}
-	s.off = i
+	s.off = end
 	return true
+}
+
+// jsonNumberEnd returns where the JSON number that starts at s[i] ends,
+// in the grammar's terms -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+// and whether it is written as an integer (no fraction, no exponent); -1
+// when no number starts there. The scanner and isJSONNumber (payloads)
+// both read numbers by it.
+func jsonNumberEnd(s string, i int) (int, bool) {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i = digits(s, i+1)
+	default:
+		return -1, false
+	}
+	integer := true
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return -1, false
+		}
+		i, integer = j, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return -1, false
+		}
+		i, integer = j, false
+	}
+	return i, integer
 }
 
 // fitsInt64 reports whether the integer text v (an optional '-' and
@@ -276,8 +288,8 @@ func fitsInt64(v string) bool {
 }
 
 // digits returns the offset after the decimal digits from i.
-func digits(d []byte, i int) int {
-	for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+func digits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
 	return i

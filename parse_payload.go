@@ -123,48 +123,11 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 	return true
 }
 
-// isJSONNumber reports whether s is a JSON number: in the grammar's
-// terms, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, the whole of s.
+// isJSONNumber reports whether the whole of s is a JSON number, in
+// jsonNumberEnd's grammar.
 func isJSONNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		i = digitsIn(s, i+1)
-	default:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		j := digitsIn(s, i+1)
-		if j == i+1 {
-			return false
-		}
-		i = j
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		j := digitsIn(s, i)
-		if j == i {
-			return false
-		}
-		i = j
-	}
-	return i == len(s)
-}
-
-// digitsIn returns the offset in s after the decimal digits from i.
-func digitsIn(s string, i int) int {
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return i
+	end, _ := jsonNumberEnd(s, 0) // json_scan.go
+	return end == len(s)
 }
 
 // scalarNumber reads a YAML or JSON number node: exactly when it is an
