@@ -69,21 +69,20 @@ func (a *nodeArena) content(kids []*yaml.Node) []*yaml.Node {
 // release clears the blocks, so that the pool keeps no document alive,
 // and returns them for reuse. The arena is then empty.
 func (a *nodeArena) release() {
-	for i, b := range a.nodes {
-		used := nodeBlock
-		if i == len(a.nodes)-1 {
-			used = a.nodeAt
-		}
-		clear((*b)[:used])
-		nodeBlocks.Put(b)
-	}
-	for i, b := range a.ptrs {
-		used := ptrBlock
-		if i == len(a.ptrs)-1 {
-			used = a.ptrAt
-		}
-		clear((*b)[:used])
-		ptrBlocks.Put(b)
-	}
+	releaseBlocks(a.nodes, a.nodeAt, &nodeBlocks)
+	releaseBlocks(a.ptrs, a.ptrAt, &ptrBlocks)
 	*a = nodeArena{}
+}
+
+// releaseBlocks clears what was used of each block (all of it, but of the
+// last only its first lastUsed) and puts the blocks back in pool.
+func releaseBlocks[T any](blocks []*[]T, lastUsed int, pool *sync.Pool) {
+	for i, b := range blocks {
+		used := len(*b)
+		if i == len(blocks)-1 {
+			used = lastUsed
+		}
+		clear((*b)[:used])
+		pool.Put(b)
+	}
 }
