@@ -25,6 +25,8 @@
 //  6. BenchmarkFreshMap: a request's attributes arrive as a new
 //     map[string]any (country and plan, for 1,024 users in turn); the SDK's
 //     user is built from it in the loop, then the targeted flag of 3.
+//     BenchmarkFreshMapLiteral is the map literal alone, which every
+//     SDK's row includes and none can make cheaper.
 //  7. BenchmarkColdLoad1000JSON and BenchmarkColdLoad1000YAML: a new
 //     client from a document of 1,000 flags (the pattern of the 100,
 //     extended) in the SDK's own format, then one evaluation. Only this

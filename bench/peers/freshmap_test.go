@@ -81,3 +81,22 @@ func TestFreshMap(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFreshMapLiteral is the part of scenario 6 that no SDK can make
+// cheaper: the caller's own map literal with its two boxed strings, handed
+// to a function the compiler cannot see into. Every SDK's row of
+// BenchmarkFreshMap includes this cost; compare them with it in the same
+// run (BENCHMARKS.md).
+func BenchmarkFreshMapLiteral(b *testing.B) {
+	i := 0
+	for b.Loop() {
+		r := &freshRequests[i%len(freshRequests)]
+		sink.n = mapLen(map[string]any{"country": r.country, "plan": r.plan})
+		i++
+	}
+}
+
+// mapLen is len(m), out of line so that the map literal is really built.
+//
+//go:noinline
+func mapLen(m map[string]any) int { return len(m) }
