@@ -139,6 +139,8 @@ type parser struct {
 	}
 	reported map[string]bool // errorOnce's errors
 
+	stepGroups map[*group]*stepGroup // the flat steps' groups (see stepGroup)
+
 	paths pathArena // where key paths are built (see joinPath)
 	nodes nodeArena // a JSON document's tree, released when parse returns
 	slabs slabs     // where the Ruleset's small slices come from

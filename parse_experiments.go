@@ -73,28 +73,30 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // index builds the name lookup (see lookup): every experiment by name,
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
-// experiment already has that whole name.
+// experiment already has that whole name. It fills the table directly,
+// sized for every name (a repeated one leaves a slot unused).
 func (p *parser) index(exps []*experiment) names {
 	size := len(exps)
 	for _, e := range exps {
 		size += len(e.variants)
 	}
-	m := make(map[string]ref, size)
+	t := makeNames(size)
 	for _, e := range exps {
 		if e.pack == nil {
 			e.pack = p.packSalt(e.salt)
 		}
-		e.compile()
-		if _, dup := m[e.key]; !dup {
-			m[e.key] = ref{exp: e, variant: -1}
-		}
+		p.compile(e)
+		t.add(e.key, ref{exp: e, variant: -1})
 	}
 	// The "exp/variant" names are written into one string, of which each
 	// is a part: one allocation for them all.
 	var b strings.Builder
 	b.Grow(variantNamesSize(exps))
 	for _, e := range exps {
-		if m[e.key].exp != e {
+		if len(e.variants) == 0 {
+			continue
+		}
+		if first, _ := t.get(e.key); first.exp != e {
 			continue
 		}
 		for i, v := range e.variants {
@@ -105,13 +107,10 @@ func (p *parser) index(exps []*experiment) names {
 			b.WriteString(e.key)
 			b.WriteByte('/')
 			b.WriteString(v.key)
-			k := b.String()[at:]
-			if _, taken := m[k]; !taken {
-				m[k] = ref{exp: e, variant: i}
-			}
+			t.add(b.String()[at:], ref{exp: e, variant: i})
 		}
 	}
-	return newNames(m)
+	return t
 }
 
 // variantNamesSize is the length of all "exp/variant" names of exps,
