@@ -135,6 +135,8 @@ type parser struct {
 		payload bytes.Buffer
 		owned   []ownedSpan // checkSpans's spans
 		long    longForm    // the long-form experiment being read
+		entries []entry     // pushEntries's stack
+		where   []variantAt // variantsAt's
 		variant longVariant // the long-form variant being read
 	}
 	reported map[string]bool // errorOnce's errors

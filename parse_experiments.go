@@ -235,14 +235,16 @@ func hasKey(n *yaml.Node, key string) bool {
 }
 
 // shortForm compiles a map of variants to their allocations, and returns
-// where each variant was defined; not ok when a key is bad.
+// where each variant was defined (see variantsAt); not ok when a key is
+// bad.
 func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []variantAt, ok bool) {
-	entries, ok := p.mapping(n, path, false)
+	entries, ok, mark := p.pushEntries(n, path, false)
+	defer p.popEntries(mark)
 	if !ok {
 		return nil, false
 	}
 	p.reserve(e, len(entries))
-	where = make([]variantAt, 0, len(entries))
+	where = p.variantsAt(len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -255,7 +257,15 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
 		where = append(where, variantAt{en.v, vp})
 	}
+	p.scratch.where = where
 	return where, true
+}
+
+// variantsAt returns an empty slice for where n variants are defined: the
+// parser's, reused from one experiment to the next (no experiment is
+// read inside another, and checkSpans is done with it before the next).
+func (p *parser) variantsAt(n int) []variantAt {
+	return slices.Grow(p.scratch.where[:0], n)
 }
 
 // longForm is a long-form experiment being read: the experiment, and
@@ -319,7 +329,9 @@ func (p *parser) audience(e *experiment, n *yaml.Node, path string) bool {
 		p.errorf(n, path, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
 		return false
 	}
-	p.used["audience:"+name] = true
+	if !p.used["audience:"+name] { // a lookup, which allocates no key
+		p.used["audience:"+name] = true
+	}
 	e.audience, e.audName = rs, name
 	return true
 }
@@ -357,9 +369,10 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 // longVariants compiles the variants map of a long-form experiment, and
 // returns where each variant was defined.
 func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
-	entries, _ := p.mapping(n, path, true)
+	entries, _, mark := p.pushEntries(n, path, true)
+	defer p.popEntries(mark)
 	p.reserve(e, len(entries))
-	where = make([]variantAt, 0, len(entries))
+	where = p.variantsAt(len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -378,6 +391,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		e.addVariant(t.v, t.alloc)
 		*t = longVariant{}
 	}
+	p.scratch.where = where
 	return where
 }
 
@@ -449,7 +463,7 @@ func (p *parser) allocation(n *yaml.Node, path string) allocation {
 }
 
 // allocItem adds the group or percentage n to a; left is how many items
-// of its list are left, n included (room for the spans).
+// of its list are left, n included (room for the spans and the groups).
 func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 	if !stringTag(n) {
 		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
@@ -474,6 +488,11 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
 		return
 	}
-	p.used["group:"+n.Value] = true
+	if !p.used["group:"+n.Value] { // a lookup, which allocates no key
+		p.used["group:"+n.Value] = true
+	}
+	if a.groups == nil {
+		a.groups = p.slabs.groups.take(left)
+	}
 	a.groups = append(a.groups, g)
 }

@@ -55,6 +55,7 @@ type slabs struct {
 	strs     slab[string]
 	exps     slab[experiment]
 	steps    slab[flatStep]
+	groups   slab[*group] // allocations' groups
 	keys     slab[uint64] // conditions' nameKey words (fastcond.go)
 }
 
