@@ -33,14 +33,14 @@ const (
 // another shape stays on matchAny. Setting the same form twice is
 // harmless: a rule list shared by experiments is laid out once per
 // experiment.
-func (d *cond) layOut() {
+func (p *parser) layOut(d *cond) {
 	switch {
 	case d.never || d.val.kind == kUndefined:
 	case d.op == opEq && d.val.kind == kString:
-		d.layOutStrings([]string{d.val.s})
+		p.layOutStrings(d, append(p.slabs.strs.take(1), d.val.s))
 		d.fast = fastEqString
 	case d.op == opIn && d.val.isList && d.val.strs != nil:
-		d.layOutStrings(d.val.strs)
+		p.layOutStrings(d, d.val.strs)
 		d.fast = fastInString
 	}
 	d.short = d.fast != fastNone && len(d.attr) > 0 && len(d.attr) < 8
@@ -49,19 +49,19 @@ func (d *cond) layOut() {
 	}
 }
 
-// layOutStrings sets d's strings and their words.
-func (d *cond) layOutStrings(strs []string) {
-	d.strs, d.words = strs, make([]uint64, len(strs))
+// layOutStrings sets d's strings and their words (from the slab).
+func (p *parser) layOutStrings(d *cond, strs []string) {
+	d.strs, d.words = strs, p.slabs.keys.take(len(strs))[:len(strs)]
 	for i, s := range strs {
 		d.words[i] = nameKey(s)
 	}
 }
 
 // layOutRules lays out every condition of rs.
-func layOutRules(rs rules) {
+func (p *parser) layOutRules(rs rules) {
 	for _, r := range rs {
 		for i := range r {
-			r[i].layOut()
+			p.layOut(&r[i])
 		}
 	}
 }

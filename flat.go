@@ -45,12 +45,12 @@ const (
 
 // compile lays out at load what choose reads of e beyond the parsed
 // model: its conditions' fast forms (fastcond.go) and the flat steps (and,
-// for Explain, whether its salt needs quoting).
+// for Explain, whether its salt needs quoting), from the parser's slabs.
 // index calls it for every experiment of a Ruleset.
-func (e *experiment) compile() {
-	layOutRules(e.audience)
-	layOutRules(e.targeting)
-	e.flat = flatten(e)
+func (p *parser) compile(e *experiment) {
+	p.layOutRules(e.audience)
+	p.layOutRules(e.targeting)
+	e.flat = p.flatten(e)
 	e.gated = e.flat != nil && (e.audience != nil || len(e.targeting) > 0)
 	e.allSplit = splitOnly(e.flat)
 	e.splitOnly = !e.gated && e.allSplit
@@ -59,12 +59,17 @@ func (e *experiment) compile() {
 
 // flatten returns e's steps, or nil when something beyond an audience and
 // targeting gates e (decide then does the whole walk) or e has no arm
-// that can hold anyone.
-func flatten(e *experiment) []flatStep {
+// that can hold anyone. The steps are counted first, so that they take
+// one slice of the slab.
+func (p *parser) flatten(e *experiment) []flatStep {
 	if !e.running || e.disabled || e.design != nil {
 		return nil
 	}
-	var steps []flatStep
+	n := flatSteps(e.arms)
+	if n == 0 {
+		return nil
+	}
+	steps := p.slabs.steps.take(n)
 	for _, a := range e.arms {
 		v := int32(a.variant)
 		if a.alloc.everyone {
@@ -72,7 +77,7 @@ func flatten(e *experiment) []flatStep {
 			continue // decide stops at an everyone arm
 		}
 		for _, g := range a.alloc.groups {
-			sg := &stepGroup{group: g, users: smallUsers(g)}
+			sg := p.stepGroup(g)
 			steps = append(steps, flatStep{kind: stepUser, group: sg, variant: v})
 			for _, s := range g.spans {
 				steps = append(steps, flatStep{kind: stepGroupSplit, lo: s.lo, hi: s.hi, group: sg, variant: v})
@@ -83,6 +88,36 @@ func flatten(e *experiment) []flatStep {
 		}
 	}
 	return steps
+}
+
+// flatSteps is the number of steps flatten lays out for arms.
+func flatSteps(arms []arm) int {
+	n := 0
+	for _, a := range arms {
+		if a.alloc.everyone {
+			n++
+			continue
+		}
+		for _, g := range a.alloc.groups {
+			n += 1 + len(g.spans)
+		}
+		n += len(a.alloc.spans)
+	}
+	return n
+}
+
+// stepGroup returns the steps' form of group g, made once per Parse and
+// shared by every step that checks g (steps only read it).
+func (p *parser) stepGroup(g *group) *stepGroup {
+	if sg := p.stepGroups[g]; sg != nil {
+		return sg
+	}
+	if p.stepGroups == nil {
+		p.stepGroups = map[*group]*stepGroup{}
+	}
+	sg := &stepGroup{group: g, users: smallUsers(g)}
+	p.stepGroups[g] = sg
+	return sg
 }
 
 // smallUsers returns the ids of a group of at most smallGroup of them, in

@@ -30,23 +30,42 @@ type nameSlot struct {
 
 // newNames builds the table of the entries of m.
 func newNames(m map[string]ref) names {
-	if len(m) == 0 {
+	t := makeNames(len(m))
+	for k, f := range m {
+		t.add(k, f)
+	}
+	return t
+}
+
+// makeNames returns an empty table with room for n entries: the zero
+// names for none, which add must then not be given.
+func makeNames(n int) names {
+	if n == 0 {
 		return names{}
 	}
 	size := 2
-	for size < len(m)+len(m)/2 {
+	for size < n+n/2 {
 		size *= 2
 	}
-	t := names{slots: make([]nameSlot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
-	for k, f := range m {
-		head, last := nameWords(k)
-		i := t.start(head, last, len(k))
-		for t.slots[i].ref.exp != nil {
-			i = (i + 1) & (len(t.slots) - 1)
+	return names{slots: make([]nameSlot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+}
+
+// add enters name, resolving to f, unless the table has it already (the
+// first entry of a name wins); it reports whether it entered it. The
+// table must have room for it (see makeNames).
+func (t *names) add(name string, f ref) bool {
+	head, last := nameWords(name)
+	mask := len(t.slots) - 1
+	for i := t.start(head, last, len(name)); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.ref.exp == nil {
+			*s = nameSlot{head: head, last: last, key: name, ref: f}
+			return true
 		}
-		t.slots[i] = nameSlot{head: head, last: last, key: k, ref: f}
+		if s.head == head && s.last == last && s.key == name {
+			return false
+		}
 	}
-	return t
 }
 
 // get returns what name resolves to, and whether it is in the table. A

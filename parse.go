@@ -135,9 +135,13 @@ type parser struct {
 		payload bytes.Buffer
 		owned   []ownedSpan // checkSpans's spans
 		long    longForm    // the long-form experiment being read
+		entries []entry     // pushEntries's stack
+		where   []variantAt // variantsAt's
 		variant longVariant // the long-form variant being read
 	}
 	reported map[string]bool // errorOnce's errors
+
+	stepGroups map[*group]*stepGroup // the flat steps' groups (see stepGroup)
 
 	paths pathArena // where key paths are built (see joinPath)
 	nodes nodeArena // a JSON document's tree, released when parse returns

@@ -73,28 +73,30 @@ func applyEnv(base, overrides []namedExperiment) []*experiment {
 // index builds the name lookup (see lookup): every experiment by name,
 // the first of each name winning (snapshots may repeat a key), then
 // "exp/variant" for each variant whose name has no '/', unless an
-// experiment already has that whole name.
+// experiment already has that whole name. It fills the table directly,
+// sized for every name (a repeated one leaves a slot unused).
 func (p *parser) index(exps []*experiment) names {
 	size := len(exps)
 	for _, e := range exps {
 		size += len(e.variants)
 	}
-	m := make(map[string]ref, size)
+	t := makeNames(size)
 	for _, e := range exps {
 		if e.pack == nil {
 			e.pack = p.packSalt(e.salt)
 		}
-		e.compile()
-		if _, dup := m[e.key]; !dup {
-			m[e.key] = ref{exp: e, variant: -1}
-		}
+		p.compile(e)
+		t.add(e.key, ref{exp: e, variant: -1})
 	}
 	// The "exp/variant" names are written into one string, of which each
 	// is a part: one allocation for them all.
 	var b strings.Builder
 	b.Grow(variantNamesSize(exps))
 	for _, e := range exps {
-		if m[e.key].exp != e {
+		if len(e.variants) == 0 {
+			continue
+		}
+		if first, _ := t.get(e.key); first.exp != e {
 			continue
 		}
 		for i, v := range e.variants {
@@ -105,13 +107,10 @@ func (p *parser) index(exps []*experiment) names {
 			b.WriteString(e.key)
 			b.WriteByte('/')
 			b.WriteString(v.key)
-			k := b.String()[at:]
-			if _, taken := m[k]; !taken {
-				m[k] = ref{exp: e, variant: i}
-			}
+			t.add(b.String()[at:], ref{exp: e, variant: i})
 		}
 	}
-	return newNames(m)
+	return t
 }
 
 // variantNamesSize is the length of all "exp/variant" names of exps,
@@ -236,14 +235,16 @@ func hasKey(n *yaml.Node, key string) bool {
 }
 
 // shortForm compiles a map of variants to their allocations, and returns
-// where each variant was defined; not ok when a key is bad.
+// where each variant was defined (see variantsAt); not ok when a key is
+// bad.
 func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []variantAt, ok bool) {
-	entries, ok := p.mapping(n, path, false)
+	entries, ok, mark := p.pushEntries(n, path, false)
+	defer p.popEntries(mark)
 	if !ok {
 		return nil, false
 	}
 	p.reserve(e, len(entries))
-	where = make([]variantAt, 0, len(entries))
+	where = p.variantsAt(len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -256,7 +257,15 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
 		where = append(where, variantAt{en.v, vp})
 	}
+	p.scratch.where = where
 	return where, true
+}
+
+// variantsAt returns an empty slice for where n variants are defined: the
+// parser's, reused from one experiment to the next (no experiment is
+// read inside another, and checkSpans is done with it before the next).
+func (p *parser) variantsAt(n int) []variantAt {
+	return slices.Grow(p.scratch.where[:0], n)
 }
 
 // longForm is a long-form experiment being read: the experiment, and
@@ -320,7 +329,9 @@ func (p *parser) audience(e *experiment, n *yaml.Node, path string) bool {
 		p.errorf(n, path, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
 		return false
 	}
-	p.used["audience:"+name] = true
+	if !p.used["audience:"+name] { // a lookup, which allocates no key
+		p.used["audience:"+name] = true
+	}
 	e.audience, e.audName = rs, name
 	return true
 }
@@ -358,9 +369,10 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 // longVariants compiles the variants map of a long-form experiment, and
 // returns where each variant was defined.
 func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where []variantAt) {
-	entries, _ := p.mapping(n, path, true)
+	entries, _, mark := p.pushEntries(n, path, true)
+	defer p.popEntries(mark)
 	p.reserve(e, len(entries))
-	where = make([]variantAt, 0, len(entries))
+	where = p.variantsAt(len(entries))
 	for _, en := range entries {
 		vp := p.joinPath(path, en.key)
 		if !p.variantName(en, vp) {
@@ -379,6 +391,7 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		e.addVariant(t.v, t.alloc)
 		*t = longVariant{}
 	}
+	p.scratch.where = where
 	return where
 }
 
@@ -450,7 +463,7 @@ func (p *parser) allocation(n *yaml.Node, path string) allocation {
 }
 
 // allocItem adds the group or percentage n to a; left is how many items
-// of its list are left, n included (room for the spans).
+// of its list are left, n included (room for the spans and the groups).
 func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 	if !stringTag(n) {
 		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
@@ -475,6 +488,11 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
 		return
 	}
-	p.used["group:"+n.Value] = true
+	if !p.used["group:"+n.Value] { // a lookup, which allocates no key
+		p.used["group:"+n.Value] = true
+	}
+	if a.groups == nil {
+		a.groups = p.slabs.groups.take(left)
+	}
 	a.groups = append(a.groups, g)
 }

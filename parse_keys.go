@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -246,16 +247,45 @@ func (p *parser) keyFault(n, k *yaml.Node, i int, bad []bool, seen map[string]*y
 // experiments, groups, variants...), leaving out, and reporting, the keys
 // badKeys rejects. A null node is an empty map when nullOK.
 func (p *parser) mapping(n *yaml.Node, path string, nullOK bool) ([]entry, bool) {
+	return p.appendEntries(nil, n, path, nullOK)
+}
+
+// pushEntries is mapping for a caller done with the entries before it
+// returns: they are appended to the parser's stack of entries, not
+// allocated, and the caller gives them back with popEntries(mark). A
+// mapping read while they are held (a nested map) pushes after them.
+func (p *parser) pushEntries(n *yaml.Node, path string, nullOK bool) (entries []entry, ok bool, mark int) {
+	mark = len(p.scratch.entries)
+	all, ok := p.appendEntries(p.scratch.entries, n, path, nullOK)
+	if all != nil {
+		p.scratch.entries = all
+		return all[mark:len(all):len(all)], ok, mark
+	}
+	return nil, ok, mark
+}
+
+// popEntries gives back the entries pushed since mark (see pushEntries).
+func (p *parser) popEntries(mark int) {
+	p.scratch.entries = p.scratch.entries[:mark]
+}
+
+// appendEntries is mapping, appending the entries to out; out nil, they
+// are a slice of their own (nil for none).
+func (p *parser) appendEntries(out []entry, n *yaml.Node, path string, nullOK bool) ([]entry, bool) {
 	n = resolve(n)
 	if nullOK && isNull(n) {
-		return nil, true
+		return out, true
 	}
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, path, ErrInvalidValue, "expected a map, found %s", describe(n))
-		return nil, false
+		return out, false
 	}
 	bad := p.badKeys(n, path)
-	out := make([]entry, 0, len(n.Content)/2)
+	if out == nil {
+		out = make([]entry, 0, len(n.Content)/2)
+	} else {
+		out = slices.Grow(out, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if bad != nil && bad[i/2] {
 			continue

@@ -53,7 +53,8 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 		buf.WriteByte(']')
 		return true
 	case yaml.MappingNode:
-		entries, ok := p.mapping(n, path, false)
+		entries, ok, mark := p.pushEntries(n, path, false)
+		defer p.popEntries(mark)
 		if !ok {
 			return false
 		}

@@ -168,10 +168,11 @@ func (p *parser) value(n *yaml.Node, path string) value {
 		}
 		return v
 	case yaml.MappingNode:
-		entries, _ := p.mapping(n, path, false)
+		entries, _, mark := p.pushEntries(n, path, false)
 		for _, e := range entries {
 			p.value(e.v, p.joinPath(path, e.key)) // for duplicate keys and bounds
 		}
+		p.popEntries(mark)
 		return value{kind: kOther}
 	}
 	switch n.ShortTag() {

@@ -9,13 +9,13 @@ package experiment
 // packedSalt is a salt laid out for one alignment (the prefix's pending
 // byte count).
 type packedSalt struct {
-	mixHead bool     // head completes the prefix's pending block
-	head    uint32   // the salt's first bytes, shifted past the pending ones
-	headN   uint8    // how many bytes head holds
 	words   []uint32 // the whole blocks after head
+	head    uint32   // the salt's first bytes, shifted past the pending ones
 	tail    uint32   // the bytes after the last whole block
+	n       uint32   // len(salt)
+	mixHead bool     // head completes the prefix's pending block
+	headN   uint8    // how many bytes head holds
 	tailN   uint8
-	n       uint32 // len(salt)
 }
 
 // saltPack is a salt laid out for every alignment.

@@ -54,6 +54,9 @@ type slabs struct {
 	values   slab[value]
 	strs     slab[string]
 	exps     slab[experiment]
+	steps    slab[flatStep]
+	groups   slab[*group] // allocations' groups
+	keys     slab[uint64] // conditions' nameKey words (fastcond.go)
 }
 
 // newExperiment returns a zero experiment from the slab.
