@@ -48,7 +48,11 @@ type httpServer struct {
 	handler  http.Handler
 	conns    *connLimiter
 	shutdown atomic.Bool
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the connections' goroutines
+	// accepting, when not nil, is closed when the accept loop (serve) has
+	// returned: close waits for it before wg, so that no wg.Add can race
+	// with wg.Wait.
+	accepting chan struct{}
 
 	mu   sync.Mutex
 	live map[*conn1]struct{} // mu
@@ -127,6 +131,9 @@ func (hs *httpServer) close(ctx context.Context, ln net.Listener) error {
 	_ = ln.Close()
 	done := make(chan struct{})
 	go func() {
+		if hs.accepting != nil {
+			<-hs.accepting
+		}
 		hs.wg.Wait()
 		close(done)
 	}()

@@ -21,9 +21,12 @@ import (
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	conns := newConnLimiter(ln, s.cfg.MaxConns)
 	s.conns.Store(conns)
-	hs := &httpServer{s: s, handler: s.Handler(), conns: conns, live: map[*conn1]struct{}{}}
+	hs := &httpServer{s: s, handler: s.Handler(), conns: conns, live: map[*conn1]struct{}{}, accepting: make(chan struct{})}
 	served := make(chan error, 1)
-	go func() { served <- hs.serve(conns) }()
+	go func() {
+		defer close(hs.accepting)
+		served <- hs.serve(conns)
+	}()
 	var serveErr error
 	select {
 	case serveErr = <-served:
