@@ -28,15 +28,6 @@ type nameSlot struct {
 	ref        ref
 }
 
-// newNames builds the table of the entries of m.
-func newNames(m map[string]ref) names {
-	t := makeNames(len(m))
-	for k, f := range m {
-		t.add(k, f)
-	}
-	return t
-}
-
 // makeNames returns an empty table with room for n entries: the zero
 // names for none, which add must then not be given.
 func makeNames(n int) names {

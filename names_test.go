@@ -156,3 +156,12 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+// newNames builds the table of the entries of m.
+func newNames(m map[string]ref) names {
+	t := makeNames(len(m))
+	for k, f := range m {
+		t.add(k, f)
+	}
+	return t
+}

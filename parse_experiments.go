@@ -257,15 +257,17 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
 		where = append(where, variantAt{en.v, vp})
 	}
-	p.scratch.where = where
 	return where, true
 }
 
 // variantsAt returns an empty slice for where n variants are defined: the
 // parser's, reused from one experiment to the next (no experiment is
 // read inside another, and checkSpans is done with it before the next).
+// The slice has room for all n, so appending to it keeps the parser's
+// backing array.
 func (p *parser) variantsAt(n int) []variantAt {
-	return slices.Grow(p.scratch.where[:0], n)
+	p.scratch.where = slices.Grow(p.scratch.where[:0], n)
+	return p.scratch.where
 }
 
 // longForm is a long-form experiment being read: the experiment, and
@@ -329,9 +331,7 @@ func (p *parser) audience(e *experiment, n *yaml.Node, path string) bool {
 		p.errorf(n, path, ErrUnknownAudience, "unknown audience %q%s", name, known(p.audDefs))
 		return false
 	}
-	if !p.used["audience:"+name] { // a lookup, which allocates no key
-		p.used["audience:"+name] = true
-	}
+	p.markUsed("audience:", name)
 	e.audience, e.audName = rs, name
 	return true
 }
@@ -391,7 +391,6 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 		e.addVariant(t.v, t.alloc)
 		*t = longVariant{}
 	}
-	p.scratch.where = where
 	return where
 }
 
@@ -488,9 +487,7 @@ func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
 		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
 		return
 	}
-	if !p.used["group:"+n.Value] { // a lookup, which allocates no key
-		p.used["group:"+n.Value] = true
-	}
+	p.markUsed("group:", n.Value)
 	if a.groups == nil {
 		a.groups = p.slabs.groups.take(left)
 	}

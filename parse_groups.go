@@ -79,6 +79,16 @@ func (p *parser) parseAudiences(n *yaml.Node) {
 	}
 }
 
+// markUsed records that the group or audience name (kind "group:" or
+// "audience:") is referenced, for warnUnused. It looks the key up first:
+// a lookup builds the key without allocating, so only the first
+// reference of a name allocates it.
+func (p *parser) markUsed(kind, name string) {
+	if !p.used[kind+name] {
+		p.used[kind+name] = true
+	}
+}
+
 func (p *parser) warnUnused() {
 	for _, d := range p.groupDefs {
 		if !p.used["group:"+d.name] {
