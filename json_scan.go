@@ -92,14 +92,14 @@ func (s *jsonScanner) value() (*yaml.Node, bool) {
 	n := s.node(s.off)
 	switch c := s.data[s.off]; {
 	case c == '{':
-		n.Kind, n.Tag = yaml.MappingNode, "!!map"
+		n.Kind, n.Tag, n.Value, n.Style = yaml.MappingNode, "!!map", "", 0
 		return n, s.container(n, '}')
 	case c == '[':
-		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+		n.Kind, n.Tag, n.Value, n.Style = yaml.SequenceNode, "!!seq", "", 0
 		return n, s.container(n, ']')
 	case c == '"':
 		v, ok := s.str()
-		n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
+		n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle, nil
 		return n, ok
 	case c == '-' || c >= '0' && c <= '9':
 		return n, s.number(n)
@@ -107,7 +107,7 @@ func (s *jsonScanner) value() (*yaml.Node, bool) {
 	for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
 		if len(s.data)-s.off >= len(lit.text) && string(s.data[s.off:s.off+len(lit.text)]) == lit.text {
 			s.off += len(lit.text)
-			n.Kind, n.Tag, n.Value = yaml.ScalarNode, lit.tag, lit.text
+			n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, lit.tag, lit.text, 0, nil
 			return n, true
 		}
 	}
@@ -127,6 +127,7 @@ func (s *jsonScanner) container(n *yaml.Node, end byte) bool {
 	if s.off < len(s.data) && s.data[s.off] == end {
 		s.off++
 		s.depth--
+		n.Content = nil
 		return true
 	}
 	for {
@@ -170,7 +171,7 @@ func (s *jsonScanner) key() bool {
 	if !ok {
 		return false
 	}
-	k.Kind, k.Tag, k.Value, k.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
+	k.Kind, k.Tag, k.Value, k.Style, k.Content = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle, nil
 	s.kids = append(s.kids, k)
 	s.skip()
 	if s.off >= len(s.data) || s.data[s.off] != ':' {
@@ -230,7 +231,7 @@ func (s *jsonScanner) number(n *yaml.Node) bool {
 	if end < 0 {
 		return false
 	}
-	n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!float", s.src[s.off:end]
+	n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, "!!float", s.src[s.off:end], 0, nil
 	if integer && fitsInt64(n.Value) {
 		n.Tag = "!!int"
 	}

@@ -16,7 +16,7 @@ import "math/bits"
 // config can write them) share a probe sequence, which makes a lookup
 // linear in their number, not wrong. The zero names has no entries.
 type names struct {
-	slots []nameSlot // a power of two, at least 1.5 times the entries; empty: ref.exp nil
+	slots []nameSlot // a power of two, at least 4/3 of the entries (at most 3/4 full); empty: ref.exp nil
 	shift uint8      // 64 - log2(len(slots)): the hash's top bits index slots
 }
 
@@ -35,7 +35,7 @@ func makeNames(n int) names {
 		return names{}
 	}
 	size := 2
-	for size < n+n/2 {
+	for 3*size < 4*n {
 		size *= 2
 	}
 	return names{slots: make([]nameSlot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
