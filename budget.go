@@ -119,4 +119,15 @@ func (p *parser) enter(n *yaml.Node, path string) bool {
 	return p.budget >= 0 && p.depth <= maxDepth
 }
 
+// enterAt is enter for a node whose path is not written out yet: it is
+// written only for the message.
+func (p *parser) enterAt(n *yaml.Node, at keyPath) bool {
+	if p.budget > 0 && p.depth < maxDepth {
+		p.budget--
+		p.depth++
+		return true
+	}
+	return p.enter(n, p.path(at))
+}
+
 func (p *parser) leave() { p.depth-- }

@@ -342,8 +342,9 @@ var topShape = shape[topLevel]{fields: []field[topLevel]{
 	keep("layers", func(t *topLevel) **yaml.Node { return &t.layers }),
 	keep("holdout", func(t *topLevel) **yaml.Node { return &t.holdout }),
 	keep("envs", func(t *topLevel) **yaml.Node { return &t.envs }),
-	{name: "DEPLOYMENT_ENV_VARIABLE", read: func(p *parser, t *topLevel, en entry, path string) bool {
-		s, ok := p.text(en.v, path, "an environment variable name")
+	{name: "DEPLOYMENT_ENV_VARIABLE", read: func(p *parser, t *topLevel, en entry, kp keyPath) bool {
+		path := p.path(kp)
+		s, ok := p.text(en.v, kp, "an environment variable name")
 		if ok && s == "" {
 			p.errorf(en.v, path, ErrInvalidValue, "expected an environment variable name, found the empty string")
 		}
@@ -352,12 +353,12 @@ var topShape = shape[topLevel]{fields: []field[topLevel]{
 		}
 		return ok
 	}},
-	{name: "salt", read: func(p *parser, t *topLevel, en entry, path string) bool {
+	{name: "salt", read: func(p *parser, t *topLevel, en entry, kp keyPath) bool {
 		var ok bool
-		t.r.groupSalt, ok = p.text(en.v, path, "a salt")
+		t.r.groupSalt, ok = p.text(en.v, kp, "a salt")
 		return ok
 	}},
-	{name: "version", read: func(p *parser, t *topLevel, en entry, _ string) bool {
+	{name: "version", read: func(p *parser, t *topLevel, en entry, _ keyPath) bool {
 		t.r.version = p.version(en.v)
 		return true
 	}},

@@ -45,12 +45,14 @@ func (p *parser) designOf(e *experiment) (*design, *designDecl) {
 
 // designFields are the design keys of a long-form experiment.
 var designFields = []field[longForm]{
-	{name: "requires", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "requires", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		_, d := p.designOf(t.e)
 		p.parseRequires(d, en.v, path)
 		return true
 	}},
-	{name: "start", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "start", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		at, ok := p.instant(en.v, path)
 		if ok {
 			g, d := p.designOf(t.e)
@@ -58,7 +60,8 @@ var designFields = []field[longForm]{
 		}
 		return ok
 	}},
-	{name: "end", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "end", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		at, ok := p.instant(en.v, path)
 		if ok {
 			g, d := p.designOf(t.e)
@@ -66,12 +69,14 @@ var designFields = []field[longForm]{
 		}
 		return ok
 	}},
-	{name: "ramp", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "ramp", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		g, d := p.designOf(t.e)
 		g.ramp = p.parseRamp(d, en.v, path)
 		return g.ramp != nil
 	}},
-	{name: "version", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "version", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.e.bucketVersion = p.bucketVersion(en.v, path)
 		return true
 	}},
@@ -106,35 +111,40 @@ type rampRead struct {
 
 // rampShape is the keys of a ramp: from, to, start and end are required.
 var rampShape = shape[rampRead]{what: "a ramp", whole: true, fields: []field[rampRead]{
-	required(field[rampRead]{name: "from", read: func(p *parser, t *rampRead, en entry, path string) bool {
+	required(field[rampRead]{name: "from", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		var ok bool
 		t.r.from, ok = p.share(en.v, path)
 		return ok
 	}}, ""),
-	required(field[rampRead]{name: "to", read: func(p *parser, t *rampRead, en entry, path string) bool {
+	required(field[rampRead]{name: "to", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		var ok bool
 		t.r.to, ok = p.share(en.v, path)
 		t.to = resolve(en.v)
 		return ok
 	}}, ""),
-	required(field[rampRead]{name: "start", read: func(p *parser, t *rampRead, en entry, path string) bool {
+	required(field[rampRead]{name: "start", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		var ok bool
 		t.r.start, ok = p.instant(en.v, path)
 		return ok
 	}}, ""),
-	required(field[rampRead]{name: "end", read: func(p *parser, t *rampRead, en entry, path string) bool {
+	required(field[rampRead]{name: "end", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		var ok bool
 		t.r.end, ok = p.instant(en.v, path)
 		t.end = resolve(en.v)
 		return ok
 	}}, ""),
-	{name: "steps", read: func(p *parser, t *rampRead, en entry, path string) bool {
+	{name: "steps", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		var ok bool
 		t.r.steps, ok = p.steps(en.v, path)
 		return ok
 	}},
-	{name: "salt", read: func(p *parser, t *rampRead, en entry, path string) bool {
-		t.r.salt, t.d.rampSalt = p.text(en.v, path, "a salt")
+	{name: "salt", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
+		t.r.salt, t.d.rampSalt = p.text(en.v, kp, "a salt")
 		return t.d.rampSalt
 	}},
 }}

@@ -17,7 +17,7 @@ func (p *parser) parseExperiments(n *yaml.Node, path string, base map[string]boo
 		if base != nil && !base[e.key] {
 			p.warnf(e.k, ep, "experiment %q is not in experiments: this environment adds it", e.key)
 		}
-		if !p.validName(e, ep, "an experiment") {
+		if !p.validName(e, path, "an experiment") {
 			continue
 		}
 		if x := p.experiment(e.key, e.v, ep); x != nil {
@@ -173,11 +173,11 @@ func (p *parser) experiment(name string, n *yaml.Node, path string) *experiment 
 			return nil
 		default:
 			p.reserve(e, 1)
-			e.defaultVariant(p.allocation(n, path))
+			e.defaultVariant(p.allocation(n, pathAt(path)))
 		}
 	case yaml.SequenceNode:
 		p.reserve(e, 1)
-		e.defaultVariant(p.allocation(n, path))
+		e.defaultVariant(p.allocation(n, pathAt(path)))
 	case yaml.MappingNode:
 		if hasKey(n, "variants") {
 			t := &p.scratch.long
@@ -221,7 +221,7 @@ func onOff(n *yaml.Node) (on, ok bool) {
 // variantAt is where a variant was defined.
 type variantAt struct {
 	node *yaml.Node
-	path string
+	at   keyPath
 }
 
 // hasKey reports whether map node n has the key.
@@ -246,16 +246,16 @@ func (p *parser) shortForm(e *experiment, n *yaml.Node, path string) (where []va
 	p.reserve(e, len(entries))
 	where = p.variantsAt(len(entries))
 	for _, en := range entries {
-		vp := p.joinPath(path, en.key)
-		if !p.variantName(en, vp) {
+		at := keyOf(path, en.key)
+		if !p.variantName(en, path) {
 			continue
 		}
 		if resolve(en.v).Kind == yaml.MappingNode {
-			p.errorf(en.v, vp, ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
+			p.errorf(en.v, p.path(at), ErrInvalidValue, "expected a group name, a percentage or a list of those, found a map (a variant with id or payload needs the long form, under a variants key)")
 			continue
 		}
-		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, vp))
-		where = append(where, variantAt{en.v, vp})
+		e.addVariant(variant{key: en.key, id: en.key, payload: nullJSON}, p.allocation(en.v, at))
+		where = append(where, variantAt{en.v, at})
 	}
 	return where, true
 }
@@ -281,35 +281,39 @@ type longForm struct {
 // design keys (parse_design.go), then variants.
 var longFormShape = shape[longForm]{what: "a long-form experiment", whole: true,
 	fields: slices.Concat(longFormFields, designFields, []field[longForm]{
-		{name: "variants", read: func(p *parser, t *longForm, en entry, path string) bool {
+		{name: "variants", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+			path := p.path(kp)
 			t.where = p.longVariants(t.e, en.v, path)
 			return true
 		}},
 	})}
 
 var longFormFields = []field[longForm]{
-	{name: "id", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "id", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
 		var ok bool
-		t.e.id, ok = p.text(en.v, path, "an id")
+		t.e.id, ok = p.text(en.v, kp, "an id")
 		return ok
 	}},
-	{name: "status", read: func(p *parser, t *longForm, en entry, path string) bool {
-		t.e.running = p.status(en.v, path)
+	{name: "status", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		t.e.running = p.status(en.v, kp)
 		return true
 	}},
-	{name: "salt", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "salt", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
 		var ok bool
-		t.e.salt, ok = p.text(en.v, path, "a salt")
+		t.e.salt, ok = p.text(en.v, kp, "a salt")
 		return ok
 	}},
-	{name: "audience", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "audience", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		return p.audience(t.e, en.v, path)
 	}},
-	{name: "targeting", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "targeting", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.e.targeting = p.rules(en.v, path)
 		return true
 	}},
-	{name: "client", read: func(p *parser, t *longForm, en entry, path string) bool {
+	{name: "client", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		v := resolve(en.v)
 		if v.ShortTag() != "!!bool" {
 			p.errorf(v, path, ErrInvalidValue, "expected true or false, found %s", describe(v))
@@ -322,7 +326,7 @@ var longFormFields = []field[longForm]{
 
 // audience sets e's audience to the one n names.
 func (p *parser) audience(e *experiment, n *yaml.Node, path string) bool {
-	name, ok := p.text(n, path, "an audience name")
+	name, ok := p.text(n, pathAt(path), "an audience name")
 	if !ok {
 		return false
 	}
@@ -351,8 +355,8 @@ func known(defs []definition) string {
 	return "; defined: " + strings.Join(names, ", ")
 }
 
-func (p *parser) status(n *yaml.Node, path string) (running bool) {
-	s, ok := p.text(n, path, "a status")
+func (p *parser) status(n *yaml.Node, at keyPath) (running bool) {
+	s, ok := p.text(n, at, "a status")
 	if !ok {
 		return false
 	}
@@ -362,7 +366,7 @@ func (p *parser) status(n *yaml.Node, path string) (running bool) {
 	case "draft", "paused", "archived", "DRAFT", "PAUSED", "ARCHIVED":
 		return false
 	}
-	p.errorf(resolve(n), path, ErrStatus, "unknown status %q; expected draft, running, paused or archived (or the same in uppercase)", s)
+	p.errorf(resolve(n), p.path(at), ErrStatus, "unknown status %q; expected draft, running, paused or archived (or the same in uppercase)", s)
 	return false
 }
 
@@ -374,20 +378,20 @@ func (p *parser) longVariants(e *experiment, n *yaml.Node, path string) (where [
 	p.reserve(e, len(entries))
 	where = p.variantsAt(len(entries))
 	for _, en := range entries {
-		vp := p.joinPath(path, en.key)
-		if !p.variantName(en, vp) {
+		at := keyOf(path, en.key)
+		if !p.variantName(en, path) {
 			continue
 		}
 		v := variant{key: en.key, id: en.key, payload: nullJSON}
 		vn := resolve(en.v)
-		where = append(where, variantAt{en.v, vp})
+		where = append(where, variantAt{en.v, at})
 		if vn.Kind != yaml.MappingNode {
-			e.addVariant(v, p.allocation(vn, vp))
+			e.addVariant(v, p.allocation(vn, at))
 			continue
 		}
 		t := &p.scratch.variant
 		*t = longVariant{v: v}
-		variantShape.read(p, vn, vp, t)
+		variantShape.read(p, vn, p.path(at), t)
 		e.addVariant(t.v, t.alloc)
 		*t = longVariant{}
 	}
@@ -401,17 +405,17 @@ type longVariant struct {
 }
 
 var variantShape = shape[longVariant]{what: "a variant", fields: []field[longVariant]{
-	{name: "id", read: func(p *parser, t *longVariant, en entry, path string) bool {
+	{name: "id", read: func(p *parser, t *longVariant, en entry, kp keyPath) bool {
 		var ok bool
-		t.v.id, ok = p.text(en.v, path, "an id")
+		t.v.id, ok = p.text(en.v, kp, "an id")
 		return ok
 	}},
-	required(field[longVariant]{name: "allocation", read: func(p *parser, t *longVariant, en entry, path string) bool {
-		t.alloc = p.allocation(en.v, path)
+	required(field[longVariant]{name: "allocation", read: func(p *parser, t *longVariant, en entry, kp keyPath) bool {
+		t.alloc = p.allocation(en.v, kp)
 		return true
 	}}, "a group name, a percentage or a list of those"),
-	{name: "payload", read: func(p *parser, t *longVariant, en entry, path string) bool {
-		t.v.payload = p.payload(en.v, path)
+	{name: "payload", read: func(p *parser, t *longVariant, en entry, kp keyPath) bool {
+		t.v.payload = p.payload(en.v, kp)
 		return true
 	}},
 }}
@@ -421,75 +425,29 @@ var variantShape = shape[longVariant]{what: "a variant", fields: []field[longVar
 // A variant named "fallback" loads, with a warning: Select and Protect
 // take "fallback" as the callback for users off the experiment, so users
 // in that variant and users who are off get the same callback.
-func (p *parser) variantName(en entry, path string) bool {
+func (p *parser) variantName(en entry, parent string) bool {
 	if en.key == "fallback" {
-		p.warnf(en.k, path, `a variant named "fallback" is the same key as Select's and Protect's fallback: users in it and users who are off get the same callback; rename it to tell them apart`)
+		p.warnf(en.k, p.joinPath(parent, en.key), `a variant named "fallback" is the same key as Select's and Protect's fallback: users in it and users who are off get the same callback; rename it to tell them apart`)
 	}
-	return p.validName(en, path, "a variant")
+	return p.validName(en, parent, "a variant")
 }
 
-// validName reports whether a map key can name an experiment or a variant
-// (what is "an experiment" or "a variant"): a non-empty string without NUL.
-// An unquoted ~ or null is YAML's null, not a name.
-func (p *parser) validName(en entry, path, what string) bool {
+// validName reports whether en, an entry of the map at parent, can name
+// an experiment or a variant (what is "an experiment" or "a variant"): a
+// non-empty string without NUL. An unquoted ~ or null is YAML's null, not
+// a name.
+func (p *parser) validName(en entry, parent, what string) bool {
 	switch {
 	case en.k.ShortTag() == "!!null" && en.key != "":
-		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be null (%s); quote it if it is meant as a name", what, en.key)
+		p.errorf(en.k, p.joinPath(parent, en.key), ErrInvalidValue, "%s name must not be null (%s); quote it if it is meant as a name", what, en.key)
 	case en.key == "":
-		p.errorf(en.k, path, ErrInvalidValue, "%s name must not be empty", what)
+		p.errorf(en.k, p.joinPath(parent, en.key), ErrInvalidValue, "%s name must not be empty", what)
 	case strings.IndexByte(en.key, 0) >= 0:
-		p.errorf(en.k, path, ErrInvalidValue, "%s name must not contain a NUL character", what)
+		p.errorf(en.k, p.joinPath(parent, en.key), ErrInvalidValue, "%s name must not contain a NUL character", what)
 	case len(en.key) > MaxNameLength:
-		p.errorf(en.k, path[:len(path)-len(en.key)]+en.key[:32]+"...", ErrTooLarge, "%s name is %d bytes; the limit is %d (MaxNameLength)", what, len(en.key), MaxNameLength)
+		p.errorf(en.k, p.joinPath(parent, en.key[:32]+"..."), ErrTooLarge, "%s name is %d bytes; the limit is %d (MaxNameLength)", what, len(en.key), MaxNameLength)
 	default:
 		return true
 	}
 	return false
-}
-
-// allocation compiles a group name, a percentage, or a list of those.
-func (p *parser) allocation(n *yaml.Node, path string) allocation {
-	var a allocation
-	n = resolve(n)
-	if n.Kind == yaml.SequenceNode {
-		for i, item := range n.Content {
-			p.allocItem(&a, resolve(item), p.indexPath(path, i), len(n.Content)-i)
-		}
-		return a
-	}
-	p.allocItem(&a, n, path, 1)
-	return a
-}
-
-// allocItem adds the group or percentage n to a; left is how many items
-// of its list are left, n included (room for the spans and the groups).
-func (p *parser) allocItem(a *allocation, n *yaml.Node, path string, left int) {
-	if !stringTag(n) {
-		p.errorf(n, path, ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
-		return
-	}
-	if isPercent(n.Value) {
-		s, ok := p.percent(n, path)
-		if !ok {
-			return
-		}
-		if a.spans == nil {
-			a.spans = p.slabs.spans.take(left)
-		}
-		a.spans = append(a.spans, s)
-		if s.all() {
-			a.everyone = true
-		}
-		return
-	}
-	g, ok := p.groups[n.Value]
-	if !ok {
-		p.errorf(n, path, ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
-		return
-	}
-	p.markUsed("group:", n.Value)
-	if a.groups == nil {
-		a.groups = p.slabs.groups.take(left)
-	}
-	a.groups = append(a.groups, g)
 }

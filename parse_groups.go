@@ -31,7 +31,7 @@ func (p *parser) groupItem(g *group, n *yaml.Node, path string) {
 	n = resolve(n)
 	switch {
 	case stringTag(n) && isPercent(n.Value):
-		if s, ok := p.percent(n, path); ok {
+		if s, ok := p.percent(n, pathAt(path)); ok {
 			g.spans = append(g.spans, s)
 		}
 		return
@@ -55,13 +55,61 @@ func (g *group) addUser(id string) {
 }
 
 // percent parses a percentage scalar.
-func (p *parser) percent(n *yaml.Node, path string) (span, bool) {
+func (p *parser) percent(n *yaml.Node, at keyPath) (span, bool) {
 	s, msg := parsePercent(n.Value)
 	if msg != "" {
-		p.errorf(n, path, ErrPercentage, "malformed percentage %q: %s", n.Value, msg)
+		p.errorf(n, p.path(at), ErrPercentage, "malformed percentage %q: %s", n.Value, msg)
 		return span{}, false
 	}
 	return s, true
+}
+
+// allocation compiles a group name, a percentage, or a list of those.
+func (p *parser) allocation(n *yaml.Node, at keyPath) allocation {
+	var a allocation
+	n = resolve(n)
+	if n.Kind == yaml.SequenceNode {
+		path := p.path(at)
+		for i, item := range n.Content {
+			p.allocItem(&a, resolve(item), elemOf(path, i), len(n.Content)-i)
+		}
+		return a
+	}
+	p.allocItem(&a, n, at, 1)
+	return a
+}
+
+// allocItem adds the group or percentage n to a; left is how many items
+// of its list are left, n included (room for the spans and the groups).
+func (p *parser) allocItem(a *allocation, n *yaml.Node, at keyPath, left int) {
+	if !stringTag(n) {
+		p.errorf(n, p.path(at), ErrInvalidValue, "expected a group name or a percentage, found %s", describe(n))
+		return
+	}
+	if isPercent(n.Value) {
+		s, ok := p.percent(n, at)
+		if !ok {
+			return
+		}
+		if a.spans == nil {
+			a.spans = p.slabs.spans.take(left)
+		}
+		a.spans = append(a.spans, s)
+		if s.all() {
+			a.everyone = true
+		}
+		return
+	}
+	g, ok := p.groups[n.Value]
+	if !ok {
+		p.errorf(n, p.path(at), ErrUnknownGroup, "unknown group %q%s", n.Value, known(p.groupDefs))
+		return
+	}
+	p.markUsed("group:", n.Value)
+	if a.groups == nil {
+		a.groups = p.slabs.groups.take(left)
+	}
+	a.groups = append(a.groups, g)
 }
 
 // parseAudiences compiles the audiences (doc.go's "Targeting attributes").

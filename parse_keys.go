@@ -24,11 +24,9 @@ type field[T any] struct {
 	// key is missing ("a holdout needs share: HINT"); "" for none.
 	hint string
 	// read reads the key's value (en.v) into t and reports whether it
-	// could; it reports its own errors. path is the key's path.
-	read func(p *parser, t *T, en entry, path string) bool
-	// kept: read only keeps the node (see keep), and is given no path,
-	// which then costs nothing to build.
-	kept bool
+	// could; it reports its own errors. at is the key's path, written out
+	// only if read needs it (see keyPath).
+	read func(p *parser, t *T, en entry, at keyPath) bool
 }
 
 // A shape is the keys one kind of map may hold, in the order messages
@@ -46,9 +44,9 @@ type shape[T any] struct {
 }
 
 // keep is a field whose value's node is kept, in *node(t), to be read
-// once the whole map is known.
+// once the whole map is known; its path is never written out.
 func keep[T any](name string, node func(*T) **yaml.Node) field[T] {
-	return field[T]{name: name, kept: true, read: func(_ *parser, t *T, en entry, _ string) bool {
+	return field[T]{name: name, read: func(_ *parser, t *T, en entry, _ keyPath) bool {
 		*node(t) = en.v
 		return true
 	}}
@@ -96,11 +94,7 @@ func (s *shape[T]) read(p *parser, n *yaml.Node, path string, t *T) (read, ok bo
 			continue
 		}
 		present |= 1 << f
-		kp := ""
-		if !s.fields[f].kept {
-			kp = p.joinPath(path, en.key)
-		}
-		ok = s.fields[f].read(p, t, en, kp) && ok
+		ok = s.fields[f].read(p, t, en, keyOf(path, en.key)) && ok
 	}
 	for i := range s.fields {
 		if s.fields[i].required && present&(1<<i) == 0 {

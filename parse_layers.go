@@ -171,7 +171,7 @@ func (p *parser) layerValue(n *yaml.Node, path string) (pinned []span, share uin
 			p.errorf(item, ip, ErrPercentage, `expected a share such as "20%%", a range such as "20-40%%", or a list of ranges, found %s`, describe(item))
 			return nil, 0, false
 		}
-		s, ok := p.percent(item, ip)
+		s, ok := p.percent(item, pathAt(ip))
 		if !ok {
 			return nil, 0, false
 		}
@@ -249,8 +249,8 @@ type layerRead struct {
 }
 
 var layerShape = shape[layerRead]{what: "a layer", whole: true, fields: []field[layerRead]{
-	{name: "salt", read: func(p *parser, t *layerRead, en entry, path string) bool {
-		s, ok := p.text(en.v, path, "a salt")
+	{name: "salt", read: func(p *parser, t *layerRead, en entry, kp keyPath) bool {
+		s, ok := p.text(en.v, kp, "a salt")
 		if ok {
 			t.salt = s
 		}
@@ -267,13 +267,14 @@ type holdoutRead struct {
 }
 
 var holdoutShape = shape[holdoutRead]{what: "a holdout", fields: []field[holdoutRead]{
-	required(field[holdoutRead]{name: "share", read: func(p *parser, t *holdoutRead, en entry, path string) bool {
+	required(field[holdoutRead]{name: "share", read: func(p *parser, t *holdoutRead, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.h.share, t.share = p.share(en.v, path)
 		return t.share
 	}}, "the share of users it keeps out, such as 5%"),
-	{name: "salt", read: func(p *parser, t *holdoutRead, en entry, path string) bool {
+	{name: "salt", read: func(p *parser, t *holdoutRead, en entry, kp keyPath) bool {
 		var ok bool
-		t.h.salt, ok = p.text(en.v, path, "a salt")
+		t.h.salt, ok = p.text(en.v, kp, "a salt")
 		return ok
 	}},
 }}

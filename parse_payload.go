@@ -12,47 +12,49 @@ import (
 // payload encodes a variant's payload node as JSON, once, at load. Map keys
 // keep their order. Numbers must be finite; a payload larger than
 // MaxPayloadSize fails with ErrTooLarge.
-func (p *parser) payload(n *yaml.Node, path string) json.RawMessage {
+func (p *parser) payload(n *yaml.Node, at keyPath) json.RawMessage {
 	if isNull(n) {
 		return nullJSON
 	}
 	buf := &p.scratch.payload
 	buf.Reset()
-	if !p.appendJSON(buf, n, path) {
+	if !p.appendJSON(buf, n, at) {
 		return nullJSON
 	}
 	if buf.Len() > MaxPayloadSize {
-		p.errorf(n, path, ErrTooLarge, "the payload is %d bytes of JSON; the limit is %d (MaxPayloadSize)", buf.Len(), MaxPayloadSize)
+		p.errorf(n, p.path(at), ErrTooLarge, "the payload is %d bytes of JSON; the limit is %d (MaxPayloadSize)", buf.Len(), MaxPayloadSize)
 		return nullJSON
 	}
 	return p.rawJSON(buf.Bytes())
 }
 
-func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
+func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, at keyPath) bool {
 	n = resolve(n)
-	ok := p.enter(n, path)
+	ok := p.enterAt(n, at)
 	defer p.leave()
 	if !ok {
 		return false
 	}
 	if buf.Len() > MaxPayloadSize {
-		p.errorf(n, path, ErrTooLarge, "the payload is larger than %d bytes of JSON (MaxPayloadSize)", MaxPayloadSize)
+		p.errorf(n, p.path(at), ErrTooLarge, "the payload is larger than %d bytes of JSON (MaxPayloadSize)", MaxPayloadSize)
 		return false
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
+		path := p.path(at)
 		buf.WriteByte('[')
 		for i, c := range n.Content {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if !p.appendJSON(buf, c, p.indexPath(path, i)) {
+			if !p.appendJSON(buf, c, elemOf(path, i)) {
 				return false
 			}
 		}
 		buf.WriteByte(']')
 		return true
 	case yaml.MappingNode:
+		path := p.path(at)
 		entries, ok, mark := p.pushEntries(n, path, false)
 		defer p.popEntries(mark)
 		if !ok {
@@ -65,7 +67,7 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 			}
 			appendJSONString(buf, e.key)
 			buf.WriteByte(':')
-			if !p.appendJSON(buf, e.v, p.joinPath(path, e.key)) {
+			if !p.appendJSON(buf, e.v, keyOf(path, e.key)) {
 				return false
 			}
 		}
@@ -73,16 +75,16 @@ func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, path string) bool {
 		return true
 	case yaml.ScalarNode:
 	default:
-		p.errorf(n, path, ErrInvalidValue, "expected a JSON value, found %s", describe(n))
+		p.errorf(n, p.path(at), ErrInvalidValue, "expected a JSON value, found %s", describe(n))
 		return false
 	}
-	return p.appendScalar(buf, n, path)
+	return p.appendScalar(buf, n, at)
 }
 
 // appendScalar writes a scalar node as JSON: null, a boolean, a finite
 // number as written (or normalised when YAML spells it otherwise), or a
 // string.
-func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool {
+func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, at keyPath) bool {
 	switch n.ShortTag() {
 	case "!!null":
 		buf.WriteString("null")
@@ -93,7 +95,7 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 	case "!!int", "!!float":
 		if isJSONNumber(n.Value) {
 			if f, err := strconv.ParseFloat(n.Value, 64); err != nil && math.IsInf(f, 0) {
-				p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float", n.Value)
+				p.errorf(n, p.path(at), ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float", n.Value)
 				return false
 			}
 			buf.WriteString(n.Value) // exactly as written
@@ -102,12 +104,12 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 		num, ok := scalarNumber(n)
 		switch {
 		case !ok:
-			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+			p.errorf(n, p.path(at), ErrInvalidValue, "the number %s cannot be read", n.Value)
 			return false
 		case num.isInt:
 			buf.WriteString(strconv.FormatInt(num.i, 10))
 		case math.IsNaN(num.f) || math.IsInf(num.f, 0):
-			p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s", n.Value)
+			p.errorf(n, p.path(at), ErrInvalidValue, "a payload number must be finite, found %s", n.Value)
 			return false
 		default:
 			b, _ := json.Marshal(num.f)
@@ -116,7 +118,7 @@ func (p *parser) appendScalar(buf *bytes.Buffer, n *yaml.Node, path string) bool
 	default:
 		if n.Style == 0 && n.Tag == "!!str" && isJSONNumber(n.Value) {
 			// An unquoted number YAML could not read as a float: 1e400.
-			p.errorf(n, path, ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float; quote it to make it a string", n.Value)
+			p.errorf(n, p.path(at), ErrInvalidValue, "a payload number must be finite, found %s, which is beyond the range of a 64-bit float; quote it to make it a string", n.Value)
 			return false
 		}
 		appendJSONString(buf, n.Value)

@@ -50,12 +50,14 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 // and in a published snapshot.
 var (
 	ruleShape = shape[[]cond]{what: "a rule", whole: true, fields: []field[[]cond]{
-		{name: "conditions", read: func(p *parser, t *[]cond, en entry, path string) bool {
+		{name: "conditions", read: func(p *parser, t *[]cond, en entry, kp keyPath) bool {
+			path := p.path(kp)
 			return p.conditions(t, en.v, path, p.condition)
 		}},
 	}}
 	publishedRuleShape = shape[[]cond]{what: "a published rule", open: true, whole: true, fields: []field[[]cond]{
-		{name: "conditions", read: func(p *parser, t *[]cond, en entry, path string) bool {
+		{name: "conditions", read: func(p *parser, t *[]cond, en entry, kp keyPath) bool {
+			path := p.path(kp)
 			return p.conditions(t, en.v, path, p.snapshotCondition)
 		}},
 	}}
@@ -104,10 +106,10 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 	}
 	var d cond
 	var ok bool
-	if d.attr, ok = p.textKey(t.attr, path, "attribute", "an attribute name"); !ok {
+	if d.attr, ok = p.text(t.attr, keyOf(path, "attribute"), "an attribute name"); !ok {
 		return cond{}, false
 	}
-	opName, ok := p.textKey(t.op, path, "operator", "an operator")
+	opName, ok := p.text(t.op, keyOf(path, "operator"), "an operator")
 	if !ok {
 		return cond{}, false
 	}
@@ -117,7 +119,7 @@ func (p *parser) condition(n *yaml.Node, path string) (cond, bool) {
 		return cond{}, false
 	}
 	d.op = o.op
-	vp := p.joinPath(path, "value")
+	vp := keyOf(path, "value")
 	vn := resolve(t.val)
 	d.val = p.value(vn, vp)
 	if !p.operand(&d, o, vn, vp) {
@@ -146,19 +148,20 @@ func (p *parser) compileRegexp(src string) (*regexp.Regexp, error) {
 }
 
 // value compiles a condition's value.
-func (p *parser) value(n *yaml.Node, path string) value {
+func (p *parser) value(n *yaml.Node, at keyPath) value {
 	n = resolve(n)
-	ok := p.enter(n, path)
+	ok := p.enterAt(n, at)
 	defer p.leave()
 	if !ok {
 		return value{}
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
+		path := p.path(at)
 		v := value{kind: kOther, isList: true, list: p.slabs.values.take(len(n.Content))[:len(n.Content)]}
 		strs := p.slabs.strs.take(len(n.Content))
 		for i, c := range n.Content {
-			v.list[i] = p.value(c, p.indexPath(path, i))
+			v.list[i] = p.value(c, elemOf(path, i))
 			if v.list[i].kind == kString {
 				strs = append(strs, v.list[i].s)
 			}
@@ -168,9 +171,10 @@ func (p *parser) value(n *yaml.Node, path string) value {
 		}
 		return v
 	case yaml.MappingNode:
+		path := p.path(at)
 		entries, _, mark := p.pushEntries(n, path, false)
 		for _, e := range entries {
-			p.value(e.v, p.joinPath(path, e.key)) // for duplicate keys and bounds
+			p.value(e.v, keyOf(path, e.key)) // for duplicate keys and bounds
 		}
 		p.popEntries(mark)
 		return value{kind: kOther}
@@ -186,9 +190,9 @@ func (p *parser) value(n *yaml.Node, path string) value {
 		num, ok := scalarNumber(n)
 		switch {
 		case !ok:
-			p.errorf(n, path, ErrInvalidValue, "the number %s cannot be read", n.Value)
+			p.errorf(n, p.path(at), ErrInvalidValue, "the number %s cannot be read", n.Value)
 		case math.IsNaN(num.f) || math.IsInf(num.f, 0):
-			p.errorf(n, path, ErrInvalidValue, "a number in a condition must be finite, found %s", n.Value)
+			p.errorf(n, p.path(at), ErrInvalidValue, "a number in a condition must be finite, found %s", n.Value)
 		default:
 			return value{kind: kNumber, n: num}
 		}
@@ -201,22 +205,22 @@ func (p *parser) value(n *yaml.Node, path string) value {
 // operatorTable): a value no user can match warns and makes the condition
 // false for everyone; a regular expression that does not compile is an
 // error, reported and returned as false.
-func (p *parser) operand(d *cond, o operatorInfo, vn *yaml.Node, vp string) bool {
+func (p *parser) operand(d *cond, o operatorInfo, vn *yaml.Node, at keyPath) bool {
 	never := func(why string) {
 		d.never = true
-		p.warnf(vn, vp, "%s: the condition is false for every user", why)
+		p.warnf(vn, p.path(at), "%s: the condition is false for every user", why)
 	}
 	switch o.operand {
 	case anyOperand:
 		if d.op == opEq && d.val.kind == kOther {
-			p.warnf(vn, vp, "eq with %s: lists and maps never equal anything, so the condition is false for every user", describe(vn))
+			p.warnf(vn, p.path(at), "eq with %s: lists and maps never equal anything, so the condition is false for every user", describe(vn))
 		}
 		if d.op == opNeq && d.val.kind == kOther {
-			p.warnf(vn, vp, "neq with %s: lists and maps never equal anything, so the condition is true for every user", describe(vn))
+			p.warnf(vn, p.path(at), "neq with %s: lists and maps never equal anything, so the condition is true for every user", describe(vn))
 		}
 	case listOperand:
 		if !d.val.isList {
-			p.warnf(vn, vp, "%s expects a list, found %s: the condition is false for every user", o.name, describe(vn))
+			p.warnf(vn, p.path(at), "%s expects a list, found %s: the condition is false for every user", o.name, describe(vn))
 		}
 	case stringOperand:
 		if d.val.kind != kString {
@@ -228,16 +232,16 @@ func (p *parser) operand(d *cond, o operatorInfo, vn *yaml.Node, vp string) bool
 		}
 	case regexpOperand:
 		if !stringTag(vn) {
-			p.errorf(vn, vp, ErrRegexp, "matches expects a regular expression (a string), found %s", describe(vn))
+			p.errorf(vn, p.path(at), ErrRegexp, "matches expects a regular expression (a string), found %s", describe(vn))
 			return false
 		}
 		if len(vn.Value) > maxRegexpSize {
-			p.errorf(vn, vp, ErrRegexp, "the regular expression is %d bytes; the limit is %d", len(vn.Value), maxRegexpSize)
+			p.errorf(vn, p.path(at), ErrRegexp, "the regular expression is %d bytes; the limit is %d", len(vn.Value), maxRegexpSize)
 			return false
 		}
 		re, err := p.compileRegexp(vn.Value)
 		if err != nil {
-			p.errorf(vn, vp, ErrRegexp, "the regular expression does not compile: %v", err)
+			p.errorf(vn, p.path(at), ErrRegexp, "the regular expression does not compile: %v", err)
 			return false
 		}
 		d.re = re

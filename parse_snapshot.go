@@ -51,7 +51,7 @@ type snapshotTop struct {
 }
 
 var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true, fields: []field[snapshotTop]{
-	{name: "version", read: func(p *parser, t *snapshotTop, en entry, _ string) bool {
+	{name: "version", read: func(p *parser, t *snapshotTop, en entry, _ keyPath) bool {
 		n := resolve(en.v)
 		num, ok := scalarNumber(n)
 		if n.Kind != yaml.ScalarNode || !ok || !wire.ValidVersion(num.f) {
@@ -61,12 +61,13 @@ var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true,
 		t.r.version = int64(num.f)
 		return true
 	}},
-	{name: "environment", read: func(p *parser, t *snapshotTop, en entry, path string) bool {
+	{name: "environment", read: func(p *parser, t *snapshotTop, en entry, kp keyPath) bool {
 		var ok bool
-		t.r.env, ok = p.text(en.v, path, "an environment name")
+		t.r.env, ok = p.text(en.v, kp, "an environment name")
 		return ok
 	}},
-	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, path string) bool {
+	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		for i, n := range resolve(en.v).Content { // a list: see isSnapshot
 			if x := p.snapshotExperiment(n, p.indexPath(path, i)); x != nil {
 				t.exps = append(t.exps, namedExperiment{x, n})
@@ -74,7 +75,7 @@ var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true,
 		}
 		return true
 	}},
-	{name: "publishedAt", read: func(*parser, *snapshotTop, entry, string) bool { return true }},
+	{name: "publishedAt", read: func(*parser, *snapshotTop, entry, keyPath) bool { return true }},
 }}
 
 // snapshotExp is a published experiment being read: the allocations are
@@ -86,31 +87,35 @@ type snapshotExp struct {
 }
 
 var snapshotExpShape = shape[snapshotExp]{what: "a published experiment", open: true, whole: true, fields: []field[snapshotExp]{
-	{name: "id", required: true, read: func(p *parser, t *snapshotExp, en entry, path string) bool {
-		t.e.id, t.hasID = p.text(en.v, path, "an experiment id")
+	{name: "id", required: true, read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		t.e.id, t.hasID = p.text(en.v, kp, "an experiment id")
 		return t.hasID
 	}},
-	{name: "key", required: true, read: func(p *parser, t *snapshotExp, en entry, path string) bool {
-		t.e.key, t.hasKey = p.text(en.v, path, "an experiment key")
+	{name: "key", required: true, read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		t.e.key, t.hasKey = p.text(en.v, kp, "an experiment key")
 		return t.hasKey
 	}},
-	{name: "salt", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+	{name: "salt", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.e.salt = p.jsString(en.v, path)
 		return true
 	}},
-	{name: "audienceRules", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+	{name: "audienceRules", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.e.audience = p.ruleList(en.v, path, true)
 		return true
 	}},
-	{name: "targetingRules", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+	{name: "targetingRules", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.e.targeting = p.ruleList(en.v, path, true)
 		return true
 	}},
-	{name: "variants", read: func(p *parser, t *snapshotExp, en entry, path string) bool {
+	{name: "variants", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		p.snapshotVariants(t.e, en.v, path)
 		return true
 	}},
-	{name: "allocations", read: func(_ *parser, t *snapshotExp, en entry, _ string) bool {
+	{name: "allocations", read: func(_ *parser, t *snapshotExp, en entry, _ keyPath) bool {
 		t.allocs = en.v
 		return true
 	}},
@@ -233,16 +238,16 @@ type snapshotVar struct {
 }
 
 var snapshotVarShape = shape[snapshotVar]{what: "a published variant", open: true, whole: true, fields: []field[snapshotVar]{
-	{name: "id", required: true, read: func(p *parser, t *snapshotVar, en entry, path string) bool {
-		t.v.id, t.hasID = p.text(en.v, path, "a variant id")
+	{name: "id", required: true, read: func(p *parser, t *snapshotVar, en entry, kp keyPath) bool {
+		t.v.id, t.hasID = p.text(en.v, kp, "a variant id")
 		return t.hasID
 	}},
-	{name: "key", required: true, read: func(p *parser, t *snapshotVar, en entry, path string) bool {
-		t.v.key, t.hasKey = p.text(en.v, path, "a variant key")
+	{name: "key", required: true, read: func(p *parser, t *snapshotVar, en entry, kp keyPath) bool {
+		t.v.key, t.hasKey = p.text(en.v, kp, "a variant key")
 		return t.hasKey
 	}},
-	{name: "payload", read: func(p *parser, t *snapshotVar, en entry, path string) bool {
-		t.v.payload = p.payload(en.v, path)
+	{name: "payload", read: func(p *parser, t *snapshotVar, en entry, kp keyPath) bool {
+		t.v.payload = p.payload(en.v, kp)
 		return true
 	}},
 }}
@@ -256,16 +261,18 @@ type snapshotAlloc struct {
 }
 
 var snapshotAllocShape = shape[snapshotAlloc]{what: "a published allocation", open: true, whole: true, fields: []field[snapshotAlloc]{
-	{name: "variantId", read: func(_ *parser, t *snapshotAlloc, en entry, _ string) bool {
+	{name: "variantId", read: func(_ *parser, t *snapshotAlloc, en entry, _ keyPath) bool {
 		vn := resolve(en.v)
 		t.idIsString, t.variantID = stringTag(vn), vn.Value
 		return true
 	}},
-	{name: "rangeStart", read: func(p *parser, t *snapshotAlloc, en entry, path string) bool {
+	{name: "rangeStart", read: func(p *parser, t *snapshotAlloc, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.start = p.jsNumber(en.v, path)
 		return true
 	}},
-	{name: "rangeEnd", read: func(p *parser, t *snapshotAlloc, en entry, path string) bool {
+	{name: "rangeEnd", read: func(p *parser, t *snapshotAlloc, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		t.end = p.jsNumber(en.v, path)
 		return true
 	}},
@@ -279,18 +286,18 @@ type snapshotCond struct {
 }
 
 var snapshotCondShape = shape[snapshotCond]{what: "a published condition", open: true, whole: true, fields: []field[snapshotCond]{
-	{name: "attribute", required: true, read: func(p *parser, t *snapshotCond, en entry, path string) bool {
-		t.d.attr, t.hasAttr = p.text(en.v, path, "an attribute name")
+	{name: "attribute", required: true, read: func(p *parser, t *snapshotCond, en entry, kp keyPath) bool {
+		t.d.attr, t.hasAttr = p.text(en.v, kp, "an attribute name")
 		return t.hasAttr
 	}},
-	{name: "operator", read: func(_ *parser, t *snapshotCond, en entry, _ string) bool {
+	{name: "operator", read: func(_ *parser, t *snapshotCond, en entry, _ keyPath) bool {
 		if on := resolve(en.v); on.Kind == yaml.ScalarNode {
 			t.opName = on.Value
 		}
 		return true
 	}},
-	{name: "value", read: func(p *parser, t *snapshotCond, en entry, path string) bool {
-		t.d.val = p.value(resolve(en.v), path).doubles()
+	{name: "value", read: func(p *parser, t *snapshotCond, en entry, kp keyPath) bool {
+		t.d.val = p.value(resolve(en.v), kp).doubles()
 		return true
 	}},
 }}

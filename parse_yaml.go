@@ -84,6 +84,43 @@ func (p *parser) indexPath(path string, i int) string {
 	return p.paths.end()
 }
 
+// keyPath is a key path not yet written out: a key of the map at parent,
+// an element of the list at parent, or parent itself. Most of what a
+// Parse reads is never named in a message, and writing out the path of
+// every node was a tenth of a cold Parse's allocation; so a function
+// that names its node only in messages takes a keyPath, and writes it
+// out (parser.path) only for a message or for the paths of what it reads
+// inside a map or list. A keyPath holds only strings, so passing one
+// costs what passing three words does, also through a field's read.
+type keyPath struct {
+	parent string
+	key    string
+	index  int // the element's index under parent, or pathIsKey, or pathIsParent
+}
+
+const (
+	pathIsKey    = -1 // the path is parent's key
+	pathIsParent = -2 // the path is parent itself
+)
+
+// keyOf is the path of key under parent; elemOf that of parent's i-th
+// element; pathAt is path, already written out.
+func keyOf(parent, key string) keyPath    { return keyPath{parent: parent, key: key, index: pathIsKey} }
+func elemOf(parent string, i int) keyPath { return keyPath{parent: parent, index: i} }
+func pathAt(path string) keyPath          { return keyPath{parent: path, index: pathIsParent} }
+
+// path writes out k; each call writes it anew, so a function that needs
+// it more than once keeps the string.
+func (p *parser) path(k keyPath) string {
+	switch {
+	case k.index >= 0:
+		return p.indexPath(k.parent, k.index)
+	case k.index == pathIsKey:
+		return p.joinPath(k.parent, k.key)
+	}
+	return k.parent
+}
+
 // pathArena holds the key paths a Parse builds. Every node read gets one,
 // for the messages that name it, and almost none is ever read: so paths
 // are written one after another into shared blocks rather than allocated
@@ -127,21 +164,12 @@ func (a *pathArena) end() string {
 
 // text reads a scalar that names something (an id, a salt): a string or an
 // integer, as written.
-func (p *parser) text(n *yaml.Node, path, what string) (string, bool) {
+func (p *parser) text(n *yaml.Node, at keyPath, what string) (string, bool) {
 	if s, ok := textOf(n); ok {
 		return s, true
 	}
-	p.errorf(resolve(n), path, ErrInvalidValue, "expected %s (a string), found %s", what, describe(n))
+	p.errorf(resolve(n), p.path(at), ErrInvalidValue, "expected %s (a string), found %s", what, describe(n))
 	return "", false
-}
-
-// textKey is text for the value n of key under path, whose path is only
-// built for the error.
-func (p *parser) textKey(n *yaml.Node, path, key, what string) (string, bool) {
-	if s, ok := textOf(n); ok {
-		return s, true
-	}
-	return p.text(n, p.joinPath(path, key), what)
 }
 
 // textOf is what text reads, without the error.

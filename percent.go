@@ -51,7 +51,7 @@ func (p *parser) checkSpans(e *experiment, where []variantAt, n *yaml.Node, path
 			if a.v < b.v {
 				a, b = b, a
 			}
-			p.errorf(where[a.v].node, where[a.v].path, ErrOverlap,
+			p.errorf(where[a.v].node, p.path(where[a.v].at), ErrOverlap,
 				"variant %q's range %s overlaps variant %q's range %s",
 				e.variants[a.v].key, formatSpan(a.s), e.variants[b.v].key, formatSpan(b.s))
 		}

@@ -94,14 +94,14 @@ func (p *parser) parseRequires(d *designDecl, n *yaml.Node, path string) {
 }
 
 var requirementShape = shape[reqDecl]{what: "a requirement", fields: []field[reqDecl]{
-	required(field[reqDecl]{name: "experiment", read: func(p *parser, rd *reqDecl, en entry, path string) bool {
+	required(field[reqDecl]{name: "experiment", read: func(p *parser, rd *reqDecl, en entry, kp keyPath) bool {
 		var ok bool
-		rd.name, ok = p.text(en.v, path, "an experiment name")
+		rd.name, ok = p.text(en.v, kp, "an experiment name")
 		return ok
 	}}, "the name of the experiment required"),
-	{name: "variant", read: func(p *parser, rd *reqDecl, en entry, path string) bool {
+	{name: "variant", read: func(p *parser, rd *reqDecl, en entry, kp keyPath) bool {
 		var ok bool
-		rd.variant, ok = p.text(en.v, path, "a variant name")
+		rd.variant, ok = p.text(en.v, kp, "a variant name")
 		return ok
 	}},
 }}
