@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -225,6 +226,56 @@ func TestPosition(t *testing.T) {
 			w := Warning{Position: tt.pos, Msg: "m"}
 			if diff := cmp.Diff(tt.want+sep+"m", w.String()); diff != "" {
 				t.Errorf("Warning.String() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestKeyPath checks the paths keyPath writes out, alone and as the
+// errors of the readers that take one name their node: a short-form
+// variant's allocation, an item of an allocation list, a long form's
+// status, a variant's payload inside a map and a list, and an element of
+// a condition's value.
+func TestKeyPath(t *testing.T) {
+	var p parser
+	for _, tc := range []struct {
+		name string
+		k    keyPath
+		want string
+	}{
+		{"a key", keyOf("experiments", "x"), "experiments.x"},
+		{"a top-level key", keyOf("", "salt"), "salt"},
+		{"the empty key", keyOf("payload", ""), "payload."},
+		{"an element", elemOf("experiments.x", 2), "experiments.x[2]"},
+		{"a path as it is", pathAt("groups.beta"), "groups.beta"},
+	} {
+		if got := p.path(tc.k); got != tc.want {
+			t.Errorf("%s: path = %q; want %q", tc.name, got, tc.want)
+		}
+	}
+	cond := func(value string) string {
+		return `{"experiments": {"x": {"targeting": [{"conditions": [{"attribute": "n", "operator": "in", "value": ` + value + `}]}], "variants": {"on": {"allocation": "50%"}}}}}`
+	}
+	for _, tc := range []struct {
+		name, config, want string
+	}{
+		{"short-form allocation", `{"experiments": {"x": {"red": "0-50%", "blue": "50-120%"}}}`, "experiments.x.blue"},
+		{"allocation list item", `{"groups": {"g": [1]}, "experiments": {"x": ["g", "nope"]}}`, "experiments.x[1]"},
+		{"long-form status", `{"experiments": {"x": {"status": "done", "variants": {"on": "50%"}}}}`, "experiments.x.status"},
+		{"long-form allocation", `{"experiments": {"x": {"variants": {"on": {"allocation": "5O%"}}}}}`, "experiments.x.variants.on.allocation"},
+		{"payload in a map", `{"experiments": {"x": {"variants": {"on": {"allocation": "50%", "payload": {"a": {"b": 1e400}}}}}}}`, "experiments.x.variants.on.payload.a.b"},
+		{"payload in a list", `{"experiments": {"x": {"variants": {"on": {"allocation": "50%", "payload": [1, [2, 1e400]]}}}}}`, "experiments.x.variants.on.payload[1][1]"},
+		{"condition value element", cond(`[1, 1e400]`), "experiments.x.targeting[0].conditions[0].value[1]"},
+		{"condition value", cond(`1e400`), "experiments.x.targeting[0].conditions[0].value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.config))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse: %v; want a *ConfigError", err)
+			}
+			if diff := cmp.Diff(tc.want, ce.Path); diff != "" {
+				t.Errorf("path (-want +got):\n%s\n(error: %v)", diff, err)
 			}
 		})
 	}

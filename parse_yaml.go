@@ -87,7 +87,7 @@ func (p *parser) indexPath(path string, i int) string {
 // keyPath is a key path not yet written out: a key of the map at parent,
 // an element of the list at parent, or parent itself. Most of what a
 // Parse reads is never named in a message, and writing out the path of
-// every node was a tenth of a cold Parse's allocation; so a function
+// every node was an eighth of a cold Parse's allocation; so a function
 // that names its node only in messages takes a keyPath, and writes it
 // out (parser.path) only for a message or for the paths of what it reads
 // inside a map or list. A keyPath holds only strings, so passing one
@@ -121,9 +121,9 @@ func (p *parser) path(k keyPath) string {
 	return k.parent
 }
 
-// pathArena holds the key paths a Parse builds. Every node read gets one,
-// for the messages that name it, and almost none is ever read: so paths
-// are written one after another into shared blocks rather than allocated
+// pathArena holds the key paths a Parse writes out: those of the maps
+// and lists it reads (the parents of keyPaths) and those messages name.
+// Almost none is ever read, so paths are written one after another into shared blocks rather than allocated
 // one by one. A block is only appended to, never rewritten, so a path
 // stays valid after later ones are added, and a string taken from it is
 // as immutable as any (strings.Builder's String does not copy). A path a
