@@ -343,10 +343,9 @@ var topShape = shape[topLevel]{fields: []field[topLevel]{
 	keep("holdout", func(t *topLevel) **yaml.Node { return &t.holdout }),
 	keep("envs", func(t *topLevel) **yaml.Node { return &t.envs }),
 	{name: "DEPLOYMENT_ENV_VARIABLE", read: func(p *parser, t *topLevel, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		s, ok := p.text(en.v, kp, "an environment variable name")
 		if ok && s == "" {
-			p.errorf(en.v, path, ErrInvalidValue, "expected an environment variable name, found the empty string")
+			p.errorf(en.v, p.path(kp), ErrInvalidValue, "expected an environment variable name, found the empty string")
 		}
 		if ok {
 			t.envVar = s

@@ -46,14 +46,12 @@ func (p *parser) designOf(e *experiment) (*design, *designDecl) {
 // designFields are the design keys of a long-form experiment.
 var designFields = []field[longForm]{
 	{name: "requires", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		_, d := p.designOf(t.e)
-		p.parseRequires(d, en.v, path)
+		p.parseRequires(d, en.v, p.path(kp))
 		return true
 	}},
 	{name: "start", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		at, ok := p.instant(en.v, path)
+		at, ok := p.instant(en.v, p.path(kp))
 		if ok {
 			g, d := p.designOf(t.e)
 			g.window.start, g.window.hasStart, d.startNode = at, true, resolve(en.v)
@@ -70,14 +68,12 @@ var designFields = []field[longForm]{
 		return ok
 	}},
 	{name: "ramp", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		g, d := p.designOf(t.e)
-		g.ramp = p.parseRamp(d, en.v, path)
+		g.ramp = p.parseRamp(d, en.v, p.path(kp))
 		return g.ramp != nil
 	}},
 	{name: "version", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.e.bucketVersion = p.bucketVersion(en.v, path)
+		t.e.bucketVersion = p.bucketVersion(en.v, p.path(kp))
 		return true
 	}},
 }
@@ -112,35 +108,30 @@ type rampRead struct {
 // rampShape is the keys of a ramp: from, to, start and end are required.
 var rampShape = shape[rampRead]{what: "a ramp", whole: true, fields: []field[rampRead]{
 	required(field[rampRead]{name: "from", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		var ok bool
-		t.r.from, ok = p.share(en.v, path)
+		t.r.from, ok = p.share(en.v, p.path(kp))
 		return ok
 	}}, ""),
 	required(field[rampRead]{name: "to", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		var ok bool
-		t.r.to, ok = p.share(en.v, path)
+		t.r.to, ok = p.share(en.v, p.path(kp))
 		t.to = resolve(en.v)
 		return ok
 	}}, ""),
 	required(field[rampRead]{name: "start", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		var ok bool
-		t.r.start, ok = p.instant(en.v, path)
+		t.r.start, ok = p.instant(en.v, p.path(kp))
 		return ok
 	}}, ""),
 	required(field[rampRead]{name: "end", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		var ok bool
-		t.r.end, ok = p.instant(en.v, path)
+		t.r.end, ok = p.instant(en.v, p.path(kp))
 		t.end = resolve(en.v)
 		return ok
 	}}, ""),
 	{name: "steps", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		var ok bool
-		t.r.steps, ok = p.steps(en.v, path)
+		t.r.steps, ok = p.steps(en.v, p.path(kp))
 		return ok
 	}},
 	{name: "salt", read: func(p *parser, t *rampRead, en entry, kp keyPath) bool {

@@ -282,8 +282,7 @@ type longForm struct {
 var longFormShape = shape[longForm]{what: "a long-form experiment", whole: true,
 	fields: slices.Concat(longFormFields, designFields, []field[longForm]{
 		{name: "variants", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-			path := p.path(kp)
-			t.where = p.longVariants(t.e, en.v, path)
+			t.where = p.longVariants(t.e, en.v, p.path(kp))
 			return true
 		}},
 	})}
@@ -304,19 +303,16 @@ var longFormFields = []field[longForm]{
 		return ok
 	}},
 	{name: "audience", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		return p.audience(t.e, en.v, path)
+		return p.audience(t.e, en.v, p.path(kp))
 	}},
 	{name: "targeting", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.e.targeting = p.rules(en.v, path)
+		t.e.targeting = p.rules(en.v, p.path(kp))
 		return true
 	}},
 	{name: "client", read: func(p *parser, t *longForm, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		v := resolve(en.v)
 		if v.ShortTag() != "!!bool" {
-			p.errorf(v, path, ErrInvalidValue, "expected true or false, found %s", describe(v))
+			p.errorf(v, p.path(kp), ErrInvalidValue, "expected true or false, found %s", describe(v))
 			return false
 		}
 		_ = v.Decode(&t.e.client)

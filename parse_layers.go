@@ -268,8 +268,7 @@ type holdoutRead struct {
 
 var holdoutShape = shape[holdoutRead]{what: "a holdout", fields: []field[holdoutRead]{
 	required(field[holdoutRead]{name: "share", read: func(p *parser, t *holdoutRead, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.h.share, t.share = p.share(en.v, path)
+		t.h.share, t.share = p.share(en.v, p.path(kp))
 		return t.share
 	}}, "the share of users it keeps out, such as 5%"),
 	{name: "salt", read: func(p *parser, t *holdoutRead, en entry, kp keyPath) bool {

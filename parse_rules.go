@@ -51,14 +51,12 @@ func (p *parser) ruleList(n *yaml.Node, path string, snapshot bool) rules {
 var (
 	ruleShape = shape[[]cond]{what: "a rule", whole: true, fields: []field[[]cond]{
 		{name: "conditions", read: func(p *parser, t *[]cond, en entry, kp keyPath) bool {
-			path := p.path(kp)
-			return p.conditions(t, en.v, path, p.condition)
+			return p.conditions(t, en.v, p.path(kp), p.condition)
 		}},
 	}}
 	publishedRuleShape = shape[[]cond]{what: "a published rule", open: true, whole: true, fields: []field[[]cond]{
 		{name: "conditions", read: func(p *parser, t *[]cond, en entry, kp keyPath) bool {
-			path := p.path(kp)
-			return p.conditions(t, en.v, path, p.snapshotCondition)
+			return p.conditions(t, en.v, p.path(kp), p.snapshotCondition)
 		}},
 	}}
 )

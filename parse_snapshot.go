@@ -67,9 +67,8 @@ var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true,
 		return ok
 	}},
 	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, kp keyPath) bool {
-		path := p.path(kp)
 		for i, n := range resolve(en.v).Content { // a list: see isSnapshot
-			if x := p.snapshotExperiment(n, p.indexPath(path, i)); x != nil {
+			if x := p.snapshotExperiment(n, p.indexPath(p.path(kp), i)); x != nil {
 				t.exps = append(t.exps, namedExperiment{x, n})
 			}
 		}
@@ -96,23 +95,19 @@ var snapshotExpShape = shape[snapshotExp]{what: "a published experiment", open: 
 		return t.hasKey
 	}},
 	{name: "salt", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.e.salt = p.jsString(en.v, path)
+		t.e.salt = p.jsString(en.v, p.path(kp))
 		return true
 	}},
 	{name: "audienceRules", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.e.audience = p.ruleList(en.v, path, true)
+		t.e.audience = p.ruleList(en.v, p.path(kp), true)
 		return true
 	}},
 	{name: "targetingRules", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.e.targeting = p.ruleList(en.v, path, true)
+		t.e.targeting = p.ruleList(en.v, p.path(kp), true)
 		return true
 	}},
 	{name: "variants", read: func(p *parser, t *snapshotExp, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		p.snapshotVariants(t.e, en.v, path)
+		p.snapshotVariants(t.e, en.v, p.path(kp))
 		return true
 	}},
 	{name: "allocations", read: func(_ *parser, t *snapshotExp, en entry, _ keyPath) bool {
@@ -267,13 +262,11 @@ var snapshotAllocShape = shape[snapshotAlloc]{what: "a published allocation", op
 		return true
 	}},
 	{name: "rangeStart", read: func(p *parser, t *snapshotAlloc, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.start = p.jsNumber(en.v, path)
+		t.start = p.jsNumber(en.v, p.path(kp))
 		return true
 	}},
 	{name: "rangeEnd", read: func(p *parser, t *snapshotAlloc, en entry, kp keyPath) bool {
-		path := p.path(kp)
-		t.end = p.jsNumber(en.v, path)
+		t.end = p.jsNumber(en.v, p.path(kp))
 		return true
 	}},
 }}
