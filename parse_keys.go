@@ -24,9 +24,9 @@ type field[T any] struct {
 	// key is missing ("a holdout needs share: HINT"); "" for none.
 	hint string
 	// read reads the key's value (en.v) into t and reports whether it
-	// could; it reports its own errors. at is the key's path, written out
+	// could; it reports its own errors. kp is the key's path, written out
 	// only if read needs it (see keyPath).
-	read func(p *parser, t *T, en entry, at keyPath) bool
+	read func(p *parser, t *T, en entry, kp keyPath) bool
 }
 
 // A shape is the keys one kind of map may hold, in the order messages
