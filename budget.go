@@ -104,30 +104,20 @@ const (
 	maxJSONDepth = 1000
 )
 
-// enter accounts for one node of a value or payload, failing once the
-// config expands past maxNodes nodes or nests deeper than maxDepth; each
-// enter is paired with a leave.
-func (p *parser) enter(n *yaml.Node, path string) bool {
+// enter accounts for one node of a value or payload, at, failing once
+// the config expands past maxNodes nodes or nests deeper than maxDepth;
+// each enter is paired with a leave. at is written out only for the
+// message.
+func (p *parser) enter(n *yaml.Node, at keyPath) bool {
 	p.budget--
 	p.depth++
 	switch {
 	case p.budget == -1:
-		p.errorf(n, path, ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
+		p.errorf(n, p.path(at), ErrTooLarge, "the config expands to more than %d values (are YAML aliases nested?)", maxNodes)
 	case p.depth == maxDepth+1:
-		p.errorf(n, path, ErrTooLarge, "values nest deeper than %d levels", maxDepth)
+		p.errorf(n, p.path(at), ErrTooLarge, "values nest deeper than %d levels", maxDepth)
 	}
 	return p.budget >= 0 && p.depth <= maxDepth
-}
-
-// enterAt is enter for a node whose path is not written out yet: it is
-// written only for the message.
-func (p *parser) enterAt(n *yaml.Node, at keyPath) bool {
-	if p.budget > 0 && p.depth < maxDepth {
-		p.budget--
-		p.depth++
-		return true
-	}
-	return p.enter(n, p.path(at))
 }
 
 func (p *parser) leave() { p.depth-- }

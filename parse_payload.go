@@ -30,7 +30,7 @@ func (p *parser) payload(n *yaml.Node, at keyPath) json.RawMessage {
 
 func (p *parser) appendJSON(buf *bytes.Buffer, n *yaml.Node, at keyPath) bool {
 	n = resolve(n)
-	ok := p.enterAt(n, at)
+	ok := p.enter(n, at)
 	defer p.leave()
 	if !ok {
 		return false

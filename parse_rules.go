@@ -148,7 +148,7 @@ func (p *parser) compileRegexp(src string) (*regexp.Regexp, error) {
 // value compiles a condition's value.
 func (p *parser) value(n *yaml.Node, at keyPath) value {
 	n = resolve(n)
-	ok := p.enterAt(n, at)
+	ok := p.enter(n, at)
 	defer p.leave()
 	if !ok {
 		return value{}
