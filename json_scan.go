@@ -83,6 +83,14 @@ func (s *jsonScanner) node(off int) *yaml.Node {
 	return n
 }
 
+// setNode writes the fields of n the scanner uses besides its position, all
+// of them: the arena hands out nodes as a released tree left them (see
+// nodeArena). A container's Content is written again once its members
+// are read.
+func setNode(n *yaml.Node, kind yaml.Kind, style yaml.Style, tag, value string) {
+	n.Kind, n.Style, n.Tag, n.Value, n.Content = kind, style, tag, value, nil
+}
+
 // value reads one JSON value, after whitespace.
 func (s *jsonScanner) value() (*yaml.Node, bool) {
 	s.skip()
@@ -92,14 +100,14 @@ func (s *jsonScanner) value() (*yaml.Node, bool) {
 	n := s.node(s.off)
 	switch c := s.data[s.off]; {
 	case c == '{':
-		n.Kind, n.Tag, n.Value, n.Style = yaml.MappingNode, "!!map", "", 0
+		setNode(n, yaml.MappingNode, 0, "!!map", "")
 		return n, s.container(n, '}')
 	case c == '[':
-		n.Kind, n.Tag, n.Value, n.Style = yaml.SequenceNode, "!!seq", "", 0
+		setNode(n, yaml.SequenceNode, 0, "!!seq", "")
 		return n, s.container(n, ']')
 	case c == '"':
 		v, ok := s.str()
-		n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle, nil
+		setNode(n, yaml.ScalarNode, yaml.DoubleQuotedStyle, "!!str", v)
 		return n, ok
 	case c == '-' || c >= '0' && c <= '9':
 		return n, s.number(n)
@@ -107,7 +115,7 @@ func (s *jsonScanner) value() (*yaml.Node, bool) {
 	for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
 		if len(s.data)-s.off >= len(lit.text) && string(s.data[s.off:s.off+len(lit.text)]) == lit.text {
 			s.off += len(lit.text)
-			n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, lit.tag, lit.text, 0, nil
+			setNode(n, yaml.ScalarNode, 0, lit.tag, lit.text)
 			return n, true
 		}
 	}
@@ -127,7 +135,6 @@ func (s *jsonScanner) container(n *yaml.Node, end byte) bool {
 	if s.off < len(s.data) && s.data[s.off] == end {
 		s.off++
 		s.depth--
-		n.Content = nil
 		return true
 	}
 	for {
@@ -171,7 +178,7 @@ func (s *jsonScanner) key() bool {
 	if !ok {
 		return false
 	}
-	k.Kind, k.Tag, k.Value, k.Style, k.Content = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle, nil
+	setNode(k, yaml.ScalarNode, yaml.DoubleQuotedStyle, "!!str", v)
 	s.kids = append(s.kids, k)
 	s.skip()
 	if s.off >= len(s.data) || s.data[s.off] != ':' {
@@ -231,7 +238,7 @@ func (s *jsonScanner) number(n *yaml.Node) bool {
 	if end < 0 {
 		return false
 	}
-	n.Kind, n.Tag, n.Value, n.Style, n.Content = yaml.ScalarNode, "!!float", s.src[s.off:end], 0, nil
+	setNode(n, yaml.ScalarNode, 0, "!!float", s.src[s.off:end])
 	if integer && fitsInt64(n.Value) {
 		n.Tag = "!!int"
 	}
