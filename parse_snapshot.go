@@ -67,8 +67,9 @@ var snapshotShape = shape[snapshotTop]{what: "a published snapshot", open: true,
 		return ok
 	}},
 	{name: "experiments", read: func(p *parser, t *snapshotTop, en entry, kp keyPath) bool {
+		path := p.path(kp)
 		for i, n := range resolve(en.v).Content { // a list: see isSnapshot
-			if x := p.snapshotExperiment(n, p.indexPath(p.path(kp), i)); x != nil {
+			if x := p.snapshotExperiment(n, p.indexPath(path, i)); x != nil {
 				t.exps = append(t.exps, namedExperiment{x, n})
 			}
 		}
