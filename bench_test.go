@@ -106,6 +106,35 @@ func BenchmarkFeature(b *testing.B) {
 	}
 }
 
+// benchUsers is the Contexts of 1,024 users, for the benchmarks that take
+// them in turn. With one user every branch on the user's bucket is
+// predicted after the first call, which real traffic does not allow.
+func benchUsers() []Context {
+	users := make([]Context, 1024)
+	for i := range users {
+		users[i] = ContextFor(fmt.Sprintf("user-%08d", i))
+	}
+	return users
+}
+
+func BenchmarkVariantForUsers(b *testing.B) {
+	r, users := benchRuleset(b, 100), benchUsers()
+	i := 0
+	for b.Loop() {
+		sink.b = r.VariantFor("flag-0042", users[i%len(users)])
+		i++
+	}
+}
+
+func BenchmarkFeatureUsers(b *testing.B) {
+	r, users := benchRuleset(b, 100), benchUsers()
+	i := 0
+	for b.Loop() {
+		sink.s = r.Feature("flag-0043", users[i%len(users)])
+		i++
+	}
+}
+
 func BenchmarkVariantForSlash(b *testing.B) {
 	r := benchRuleset(b, 100)
 	c := ContextFor("user-12345678")

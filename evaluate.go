@@ -20,9 +20,12 @@ func (r *Ruleset) lookup(name string) (ref, bool) {
 // VariantFor reports whether the user in c is assigned a variant of the
 // experiment name, or, when name is "exp/variant", that variant. A name
 // that matches no experiment is off. It allocates nothing.
-func (r *Ruleset) VariantFor(name string, c Context) bool {
+func (r *Ruleset) VariantFor(name string, c Context) bool { return r.pickName(name, &c) >= 0 }
+
+// pickName is pick for a name.
+func (r *Ruleset) pickName(name string, c *Context) int {
 	f, _ := r.lookup(name)
-	return r.pick(f, &c) >= 0
+	return r.pick(f, c)
 }
 
 // Feature returns the name of the variant the user in c is assigned in the
@@ -80,7 +83,10 @@ func (r *Ruleset) pick(f ref, c *Context) int {
 	default:
 		v, _ = e.chooseSplit(c)
 	}
-	if v < 0 || (f.variant >= 0 && f.variant != v) {
+	// v is -1 or a variant's index: no branch on it (it follows the
+	// user's hash, so it would be mispredicted), only on f.variant, which
+	// follows the name.
+	if f.variant >= 0 && f.variant != v {
 		return -1
 	}
 	return v

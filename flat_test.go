@@ -118,3 +118,47 @@ func TestEvaluateFlat(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitAt checks splitAt, branch-free up to branchFreeSteps steps,
+// against the rule it keeps: the first step that holds the bucket decides,
+// for every bucket, on steps that overlap, leave gaps, are empty, name no
+// variant (-1) or are more than branchFreeSteps.
+func TestSplitAt(t *testing.T) {
+	many := make([][3]int, branchFreeSteps+1)
+	for i := range many {
+		many[i] = [3]int{i * 1000, i*1000 + 1500, i}
+	}
+	tests := []struct {
+		name  string
+		steps [][3]int // lo, hi, variant
+	}{
+		{"50% rollout", [][3]int{{0, 5000, -1}}},
+		{"three-way split", [][3]int{{0, 3333, 0}, {3333, 6666, 1}, {6666, 10000, 2}}},
+		{"overlapping: first wins", [][3]int{{2000, 8000, 1}, {0, 10000, 0}}},
+		{"gaps", [][3]int{{100, 200, 0}, {9000, 9999, 1}}},
+		{"empty step", [][3]int{{500, 500, 0}, {0, 1, 1}}},
+		{"whole space", [][3]int{{0, Buckets, 3}}},
+		{"more than branchFreeSteps", many},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &experiment{}
+			for _, s := range tt.steps {
+				e.flat = append(e.flat, flatStep{kind: stepSplit, lo: uint16(s[0]), hi: uint16(s[1]), variant: int32(s[2])})
+			}
+			for b := range Buckets {
+				wantV, wantHeld := -1, false
+				for _, s := range tt.steps {
+					if s[0] <= b && b < s[1] {
+						wantV, wantHeld = s[2], true
+						break
+					}
+				}
+				v, held := e.splitAt(b)
+				if v != wantV || held != wantHeld {
+					t.Fatalf("bucket %d: splitAt = (%d, %t); want (%d, %t)", b, v, held, wantV, wantHeld)
+				}
+			}
+		})
+	}
+}
