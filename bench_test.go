@@ -229,6 +229,8 @@ func TestAllocs(t *testing.T) {
 	attrs := map[string]any{"country": "US"}
 	fns := map[string]func(){"red": func() {}, "fallback": func() {}}
 	dst := make([]Assignment, 0, 100)
+	big := mustParse(t, genConfig(2500)) // AppendAssignments goes 1,024 experiments at a time
+	bigDst := make([]Assignment, 0, 2500)
 	th := tr.Lookup("targeted")
 	tl, err := Watch(t.Context(), SourceFunc(func(context.Context) ([]byte, error) { return []byte(targetedConfig), nil }),
 		&WatchOptions{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
@@ -254,6 +256,7 @@ func TestAllocs(t *testing.T) {
 		{"Bucket", 0, func() { sink.n = Bucket("user-12345678", "some-salt") }},
 		{"Handle.VariantFor", 0, func() { sink.b = r.Lookup("flag-0042").VariantFor(c) }},
 		{"AppendAssignments with room", 0, func() { sink.a = r.AppendAssignments(dst[:0], c) }},
+		{"AppendAssignments beyond 1,024 experiments", 0, func() { sink.a = big.AppendAssignments(bigDst[:0], c) }},
 		{"Assignments", 1, func() { sink.a = r.Assignments(c) }},
 		{"Assignments of 150", 1, func() { sink.a = mustParseCached(t, 150).Assignments(c) }},
 		{"request: ContextFor + WithString x2 + Feature targeted", 0, func() {

@@ -131,26 +131,13 @@ func (r *Ruleset) Assignments(c Context) []Assignment {
 	if len(r.exps) > len(stack) {
 		idx = make([]int16, len(r.exps))
 	}
-	n, gb, plain := 0, -1, r.plain(&c)
-	for i, e := range r.exps {
-		if plain {
-			idx[i] = int16(r.choose(e, &c, &gb))
-		} else {
-			idx[i] = int16(r.assign(e, &c, &gb))
-		}
-		if idx[i] >= 0 {
-			n++
-		}
-	}
+	gb := -1
+	n := r.variants(&c, r.exps, idx, &gb)
 	if n == 0 {
 		return []Assignment{}
 	}
-	out := make([]Assignment, 0, n)
-	for i, e := range r.exps {
-		if idx[i] >= 0 {
-			out = append(out, e.assignment(int(idx[i])))
-		}
-	}
+	out := make([]Assignment, n)
+	fillAssignments(out, r.exps, idx)
 	return out
 }
 
@@ -161,29 +148,54 @@ func (r *Ruleset) AppendAssignments(dst []Assignment, c Context) []Assignment {
 	if r == nil {
 		return dst
 	}
-	gb, plain := -1, r.plain(&c)
-	for _, e := range r.exps {
-		var v int
-		if plain {
-			v = r.choose(e, &c, &gb)
-		} else {
-			v = r.assign(e, &c, &gb)
-		}
-		if v >= 0 {
-			dst = append(dst, e.assignment(v))
-		}
+	var idx [1024]int16 // 1,024 experiments at a time, so that no count needs the heap
+	gb := -1
+	for exps := r.exps; len(exps) > 0; {
+		chunk := exps[:min(len(exps), len(idx))]
+		exps = exps[len(chunk):]
+		n := r.variants(&c, chunk, idx[:], &gb)
+		k := len(dst)
+		dst = slices.Grow(dst, n)[:k+n]
+		fillAssignments(dst[k:], chunk, idx[:])
 	}
 	return dst
 }
 
-func (e *experiment) assignment(v int) Assignment {
-	vr := &e.variants[v]
-	return Assignment{
-		ExperimentKey: e.key,
-		ExperimentID:  e.id,
-		VariantKey:    vr.key,
-		VariantID:     vr.id,
-		Payload:       vr.payload,
+// variants sets idx[i] to the variant the user in c is assigned in
+// exps[i], or -1, and returns how many are assigned; gb caches the user's
+// group bucket across calls (-1: not yet computed). It is the one loop of
+// Assignments and AppendAssignments.
+func (r *Ruleset) variants(c *Context, exps []*experiment, idx []int16, gb *int) int {
+	n, plain := 0, r.plain(c)
+	for i, e := range exps {
+		var v int
+		switch {
+		case !plain:
+			v = r.assign(e, c, gb)
+		case e.splitOnly && c.hashed: // choose, inline for its commonest shape
+			v, _ = e.splitAt(int(c.prefix.resume(e.pack) % Buckets))
+		default:
+			v = r.choose(e, c, gb)
+		}
+		idx[i] = int16(v)
+		n += 1 + v>>63 // v is -1 or an index: no branch on the user's hash
+	}
+	return n
+}
+
+// fillAssignments writes into dst, in order, the assignment of each of
+// exps whose idx is a variant; dst has room for exactly those. Each field
+// is written on its own: a write barrier per pointer, rather than the
+// bulk copy of a whole Assignment, which walks the type's pointer bitmap.
+func fillAssignments(dst []Assignment, exps []*experiment, idx []int16) {
+	k := 0
+	for i, e := range exps {
+		if v := int(idx[i]); v >= 0 {
+			vr, a := &e.variants[v], &dst[k]
+			a.ExperimentKey, a.ExperimentID = e.key, e.id
+			a.VariantKey, a.VariantID, a.Payload = vr.key, vr.id, vr.payload
+			k++
+		}
 	}
 }
 

@@ -477,20 +477,50 @@ func TestAssignmentsEmpty(t *testing.T) {
 	}
 }
 
+// TestAssignmentsManyExperiments checks Assignments and AppendAssignments
+// beyond 1,024 experiments, where Assignments' index of variants leaves the
+// stack and AppendAssignments works 1,024 experiments at a time: both must
+// give, in config order, what Feature gives experiment by experiment, for
+// every shape (the group split shares one group bucket across the chunks).
 func TestAssignmentsManyExperiments(t *testing.T) {
-	// More experiments than Assignments' stack index: the other path.
 	var b strings.Builder
-	b.WriteString("experiments:\n")
-	for i := range 150 {
-		fmt.Fprintf(&b, "  e%03d: %v\n", i, i%3 != 0)
+	b.WriteString("groups: {beta: [u3, 30-60%]}\nexperiments:\n")
+	for i := range 2500 {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "  e%04d: %v\n", i, i%8 != 0)
+		case 1:
+			fmt.Fprintf(&b, "  e%04d: 50%%\n", i)
+		case 2:
+			fmt.Fprintf(&b, "  e%04d: {a: 0-30%%, b: 30-70%%}\n", i)
+		default:
+			fmt.Fprintf(&b, "  e%04d: [beta, 10-20%%]\n", i)
+		}
 	}
 	r := mustParse(t, b.String())
-	got := r.Assignments(ContextFor("u"))
-	if len(got) != 100 || got[0].ExperimentKey != "e001" || got[99].ExperimentKey != "e149" {
-		t.Errorf("Assignments: %d, first %q, last %q; want 100, e001, e149", len(got), got[0].ExperimentKey, got[len(got)-1].ExperimentKey)
-	}
-	if diff := cmp.Diff(got, r.AppendAssignments(nil, ContextFor("u"))); diff != "" {
-		t.Errorf("AppendAssignments differs from Assignments:\n%s", diff)
+	for _, id := range []string{"u1", "u2", "u3", "u4", "u5"} {
+		c := ContextFor(id)
+		var want []string
+		for _, name := range r.Names() {
+			if v := r.Feature(name, c); v != "" {
+				want = append(want, name+"/"+v)
+			}
+		}
+		keys := func(as []Assignment) []string {
+			var out []string
+			for _, a := range as {
+				out = append(out, a.ExperimentKey+"/"+a.VariantKey)
+			}
+			return out
+		}
+		if diff := cmp.Diff(want, keys(r.Assignments(c))); diff != "" {
+			t.Errorf("%s: Assignments (-Feature +Assignments):\n%s", id, diff)
+		}
+		prefix := []Assignment{{ExperimentKey: "kept"}}
+		got := r.AppendAssignments(prefix, c)
+		if diff := cmp.Diff(append([]string{"kept/"}, want...), keys(got)); diff != "" {
+			t.Errorf("%s: AppendAssignments (-Feature +AppendAssignments):\n%s", id, diff)
+		}
 	}
 }
 
