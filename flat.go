@@ -219,31 +219,31 @@ func (e *experiment) chooseSplit(c *Context) (int, bool) {
 // splitAt is the variant of the first step of an allSplit experiment
 // that holds bucket b, and whether one does (see chooseSplit).
 //
-// Up to branchFreeSteps steps it reads every step and keeps the first that
-// holds b with conditional moves rather than branches: b is a hash of the
-// user, so a branch on it is mispredicted about as often as users differ,
-// and a mispredicted branch costs more than reading a few more steps.
+// It tests the steps with conditional moves rather than branches: b is a
+// hash of the user, so a branch on it is mispredicted as often as users
+// fall on different sides of it (every other user of a 50 % rollout), and
+// a misprediction costs more than testing every step. A single step (a
+// rollout, the commonest shape) is tested on its own; more are read from
+// the last to the first, so that the first that holds b is the one kept.
+// BENCHMARKS.md, "Branch-free steps", has the figures.
 func (e *experiment) splitAt(b int) (int, bool) {
-	if len(e.flat) > branchFreeSteps {
-		for i := range e.flat {
-			if s := &e.flat[i]; int(s.lo) <= b && b < int(s.hi) {
-				return int(s.variant), true
-			}
+	if len(e.flat) == 1 {
+		s := &e.flat[0]
+		sv := int(s.variant) // read before the test, so that the test is a conditional move
+		v, held := -1, false
+		// b in [lo, hi) exactly when neither b-lo nor hi-1-b is negative.
+		if (b-int(s.lo))|(int(s.hi)-1-b) >= 0 {
+			v, held = sv, true
 		}
-		return -1, false
+		return v, held
 	}
 	v, held := -1, false
 	for i := len(e.flat) - 1; i >= 0; i-- {
 		s := &e.flat[i]
-		sv := int(s.variant) // read before the test, so that the test is a conditional move
-		// b in [lo, hi) exactly when neither b-lo nor hi-1-b is negative.
-		if (b-int(s.lo))|(int(s.hi)-1-b) >= 0 {
+		sv := int(s.variant)
+		if (b-int(s.lo))|(int(s.hi)-1-b) >= 0 { // as above
 			v, held = sv, true
 		}
 	}
 	return v, held
 }
-
-// branchFreeSteps is the most steps splitAt reads without branching on
-// the bucket (a 50 % rollout has one, a three-way split three).
-const branchFreeSteps = 8

@@ -119,12 +119,12 @@ func TestEvaluateFlat(t *testing.T) {
 	}
 }
 
-// TestSplitAt checks splitAt, branch-free up to branchFreeSteps steps,
-// against the rule it keeps: the first step that holds the bucket decides,
-// for every bucket, on steps that overlap, leave gaps, are empty, name no
-// variant (-1) or are more than branchFreeSteps.
+// TestSplitAt checks splitAt, branch-free for a single step, against the
+// rule it keeps: the first step that holds the bucket decides, for every
+// bucket, on steps that overlap, leave gaps, are empty or name no variant
+// (-1).
 func TestSplitAt(t *testing.T) {
-	many := make([][3]int, branchFreeSteps+1)
+	many := make([][3]int, 9)
 	for i := range many {
 		many[i] = [3]int{i * 1000, i*1000 + 1500, i}
 	}
@@ -138,7 +138,9 @@ func TestSplitAt(t *testing.T) {
 		{"gaps", [][3]int{{100, 200, 0}, {9000, 9999, 1}}},
 		{"empty step", [][3]int{{500, 500, 0}, {0, 1, 1}}},
 		{"whole space", [][3]int{{0, Buckets, 3}}},
-		{"more than branchFreeSteps", many},
+		{"nine overlapping steps", many},
+		{"one step at the top", [][3]int{{9999, 10000, 0}}},
+		{"one empty step", [][3]int{{0, 0, 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
