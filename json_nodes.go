@@ -17,13 +17,13 @@ import (
 //
 // Blocks go back as they are, not cleared: clearing a block of pointers
 // while the collector runs costs a write barrier per word, about 6 % of a
-// cold Parse's CPU in a profile. So a node is handed out holding
-// what it last held, and jsonScanner writes every field it uses (setNode: Kind,
-// Style, Tag, Value, Content, Line, Column; the others are never set in
-// these blocks and stay zero). A pooled block still points at the last
-// document's strings, which stay alive until the block is reused or the
-// pool drops it (sync.Pool does at the second collection); that is one
-// document's text, never a Ruleset.
+// cold Parse's CPU in a profile. So a node is handed out holding what it
+// last held, and jsonScanner writes every field it uses (setNode: Kind,
+// Style, Tag, Value, Content; node: Line, Column; the others are never
+// set in these blocks and stay zero). A pooled block still points at the
+// last document's strings, which stay alive until the block is reused or
+// the pool drops it (sync.Pool does at the second collection); that is
+// one document's text, never a Ruleset.
 //
 // The zero nodeArena is ready to use; a nodeArena is for one goroutine.
 // After release, the nodes it handed out must not be used.

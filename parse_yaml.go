@@ -123,13 +123,14 @@ func (p *parser) path(k keyPath) string {
 
 // pathArena holds the key paths a Parse writes out: those of the maps
 // and lists it reads (the parents of keyPaths) and those messages name.
-// Almost none is ever read, so paths are written one after another into shared blocks rather than allocated
-// one by one. A block is only appended to, never rewritten, so a path
-// stays valid after later ones are added, and a string taken from it is
-// as immutable as any (strings.Builder's String does not copy). A path a
-// message keeps is cloned first (see parser.errorf), so that a Ruleset's
-// warnings do not pin a block. The zero pathArena is ready to use; it is
-// not safe for concurrent use (one Parse uses it).
+// Almost none is ever read, so paths are written one after another into
+// shared blocks rather than allocated one by one. A block is only
+// appended to, never rewritten, so a path stays valid after later ones
+// are added, and a string taken from it is as immutable as any
+// (strings.Builder's String does not copy). A path a message keeps is
+// cloned first (see parser.errorf), so that a Ruleset's warnings do not
+// pin a block. The zero pathArena is ready to use; it is not safe for
+// concurrent use (one Parse uses it).
 type pathArena struct {
 	b  *strings.Builder
 	at int // where the path being written starts in b
