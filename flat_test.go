@@ -119,10 +119,10 @@ func TestEvaluateFlat(t *testing.T) {
 	}
 }
 
-// TestSplitAt checks splitAt, branch-free for a single step, against the
-// rule it keeps: the first step that holds the bucket decides, for every
-// bucket, on steps that overlap, leave gaps, are empty or name no variant
-// (-1).
+// TestSplitAt checks splitAt, which tests its steps without branching on
+// the bucket, against the rule it keeps: the first step that holds the
+// bucket decides, for every bucket, on one step and several, on steps
+// that overlap, leave gaps, are empty or name no variant (-1).
 func TestSplitAt(t *testing.T) {
 	many := make([][3]int, 9)
 	for i := range many {
