@@ -156,3 +156,67 @@ func checkPastN(t *testing.T, c Context) {
 		}
 	}
 }
+
+// TestWideAttrs checks that Assignments and AppendAssignments, which read
+// a map of more than maxInline attributes from a copy on their stack
+// (wideAttrs), target exactly as VariantFor does from the map, for each
+// shape the copy can or cannot take.
+func TestWideAttrs(t *testing.T) {
+	r := mustParse(t, attrsConfig+`
+  long: {targeting: [{conditions: [{attribute: favourite_colour, operator: in, value: [ultramarine, vermilion]}]}], variants: {on: 100%}}
+  absent: {targeting: [{conditions: [{attribute: missing, operator: notIn, value: [x]}]}], variants: {on: 100%}}
+  dotted: {targeting: [{conditions: [{attribute: app.version, operator: eq, value: "2.3.1"}]}], variants: {on: 100%}}
+  tier: {targeting: [{conditions: [{attribute: account_tier, operator: eq, value: gold}]}], variants: {on: 100%}}
+`)
+	names := append(attrsExperiments, "long", "absent", "dotted", "tier")
+	eight := map[string]any{"country": "US", "beta": true, "age": 30, "score": 0.75, "email": "a@example.com", "version": "2.4.0", "favourite_colour": "vermilion", "x": nil}
+	nine := map[string]any{"extra": "y"}
+	for k, v := range eight {
+		nine[k] = v
+	}
+	tests := []struct {
+		name string
+		c    Context
+		wide bool // the copy is taken
+	}{
+		{"three", ContextFor("u").With(map[string]any{"country": "CA", "age": 18, "score": 0.5}), true},
+		{"names alike in their first seven bytes", ContextFor("u").With(map[string]any{"account_type": "gold", "account_tier": "silver", "country": "US"}), true},
+		{"one of them missing", ContextFor("u").With(map[string]any{"account_type": "gold", "age": 18, "country": "US"}), true},
+		{"eight, of every kind", ContextFor("u").With(eight), true},
+		{"nine: over maxWide", ContextFor("u").With(nine), false},
+		{"a nested map", ContextFor("u").With(map[string]any{"country": "US", "age": 40, "user": map[string]any{"plan": "pro"}}), false},
+		{"a list", ContextFor("u").With(map[string]any{"country": "US", "age": 40, "tags": []any{"a"}}), false},
+		{"a literal dotted key", ContextFor("u").With(map[string]any{"country": "FR", "app.version": "2.3.1", "age": 12}), true},
+		{"json.Number and a named string", ContextFor("u").With(map[string]any{"country": plan("US"), "age": json.Number("21"), "score": json.Number("0.4")}), true},
+		{"a setter over the map", ContextFor("u").With(map[string]any{"country": "US", "age": 40, "beta": true}).WithString("country", "FR"), true},
+		{"two Withs, merged", ContextFor("u").With(map[string]any{"country": "US"}).With(map[string]any{"age": 17, "beta": false}), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []string
+			for _, name := range names {
+				if r.VariantFor(name, tt.c) {
+					want = append(want, name)
+				}
+			}
+			keys := func(as []Assignment) []string {
+				var out []string
+				for _, a := range as {
+					out = append(out, a.ExperimentKey)
+				}
+				return out
+			}
+			if diff := cmp.Diff(want, keys(r.Assignments(tt.c))); diff != "" {
+				t.Errorf("Assignments (-VariantFor +Assignments):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, keys(r.AppendAssignments(nil, tt.c))); diff != "" {
+				t.Errorf("AppendAssignments (-VariantFor +AppendAssignments):\n%s", diff)
+			}
+			var w wideAttrs
+			w.lookup(tt.c.attrs, "", 0)
+			if tt.c.mirrored || w.ok != tt.wide {
+				t.Errorf("copied %v (mirrored %v); want %v", w.ok, tt.c.mirrored, tt.wide)
+			}
+		})
+	}
+}

@@ -226,6 +226,8 @@ func TestAllocs(t *testing.T) {
 	tr := mustParse(t, targetedConfig)
 	c := ContextFor("user-12345678")
 	tc := ContextFor("user-12345678").With(map[string]any{"country": "FR", "plan": "pro"})
+	wide := ContextFor("user-12345678").With(map[string]any{"country": "FR", "plan": "pro", "age": 30}) // read from a copy (wideAttrs)
+	tdst := make([]Assignment, 0, 4)
 	attrs := map[string]any{"country": "US"}
 	fns := map[string]func(){"red": func() {}, "fallback": func() {}}
 	dst := make([]Assignment, 0, 100)
@@ -257,6 +259,7 @@ func TestAllocs(t *testing.T) {
 		{"Handle.VariantFor", 0, func() { sink.b = r.Lookup("flag-0042").VariantFor(c) }},
 		{"AppendAssignments with room", 0, func() { sink.a = r.AppendAssignments(dst[:0], c) }},
 		{"AppendAssignments beyond 1,024 experiments", 0, func() { sink.a = big.AppendAssignments(bigDst[:0], c) }},
+		{"AppendAssignments, three attributes", 0, func() { sink.a = tr.AppendAssignments(tdst[:0], wide) }},
 		{"Assignments", 1, func() { sink.a = r.Assignments(c) }},
 		{"Assignments of 150", 1, func() { sink.a = mustParseCached(t, 150).Assignments(c) }},
 		{"request: ContextFor + WithString x2 + Feature targeted", 0, func() {

@@ -25,6 +25,10 @@ type Context struct {
 	n        uint8
 	mirrored bool
 	inline   [maxInline]inlineAttr
+	// wide, when not nil, is the copy of attrs that a call evaluating
+	// every experiment reads instead of the map (attrs.go). Only that
+	// call's own copy of the Context has it, for the call's length.
+	wide *wideAttrs
 }
 
 // ContextFor returns the Context for the user with the given id, without

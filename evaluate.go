@@ -132,6 +132,8 @@ func (r *Ruleset) Assignments(c Context) []Assignment {
 		idx = make([]int16, len(r.exps))
 	}
 	gb := -1
+	var w wideAttrs
+	c.wide = &w
 	n := r.variants(&c, r.exps, idx, &gb)
 	if n == 0 {
 		return []Assignment{}
@@ -150,6 +152,8 @@ func (r *Ruleset) AppendAssignments(dst []Assignment, c Context) []Assignment {
 	}
 	var idx [1024]int16 // 1,024 experiments at a time, so that no count needs the heap
 	gb := -1
+	var w wideAttrs
+	c.wide = &w
 	for exps := r.exps; len(exps) > 0; {
 		chunk := exps[:min(len(exps), len(idx))]
 		exps = exps[len(chunk):]

@@ -71,12 +71,16 @@ func (p *parser) layOutRules(rs rules) {
 // matchAny.
 func (d *cond) match(c *Context) bool {
 	if d.fast != fastNone {
-		if a := c.inlineValue(d.attr, d.key); a != nil {
-			return a.k == kString && d.hasString(a)
+		a := c.inlineValue(d.attr, d.key)
+		if a == nil {
+			if c.mirrored || c.attrs == nil {
+				return false // missing: eq and in are false
+			}
+			if a = c.wideShort(d.attr, d.key); a == nil {
+				return d.matchAny(c)
+			}
 		}
-		if c.mirrored || c.attrs == nil {
-			return false // missing: eq and in are false
-		}
+		return a.k == kString && d.hasString(a)
 	}
 	return d.matchAny(c)
 }
@@ -89,10 +93,11 @@ func (d *cond) match(c *Context) bool {
 // condition's strings exactly when its word is one of theirs (a longer
 // string's word has a length of eight or more in its top byte, so it is
 // none of them). Any other condition, and the rest of the rule after it,
-// goes to holdsFrom. The inline entries are read one by one
-// (maxInline is two), which costs less than a loop, without checking
-// Context.n: an entry past n is zero, and a short condition's name is not
-// empty, so its word is not zero.
+// goes to holdsFrom, as does an attribute that is neither inline nor in
+// the call's copy of the map (wideAttrs, when it has one). The inline
+// entries are read one by one (maxInline is two), which costs less than a
+// loop, without checking Context.n: an entry past n is zero, and a short
+// condition's name is not empty, so its word is not zero.
 func (c *Context) holds(r []cond) bool {
 	for i := range r {
 		d := &r[i]
@@ -108,7 +113,9 @@ func (c *Context) holds(r []cond) bool {
 		case c.mirrored || c.attrs == nil:
 			return false // missing: eq and in are false
 		default:
-			return c.holdsFrom(r, i)
+			if a = c.wideShort(d.attr, key); a == nil {
+				return c.holdsFrom(r, i)
+			}
 		}
 		if a.k != kString || !hasWord(d.words, a.x) {
 			return false
@@ -116,6 +123,22 @@ func (c *Context) holds(r []cond) bool {
 	}
 	return true
 }
+
+// wideShort is wideValue for a short condition, which reads the
+// attribute's kind and word alone: the attribute, or noAttr when c's copy
+// of its map does not hold it; nil when c has no copy, or one that cannot
+// decide.
+func (c *Context) wideShort(name string, key uint64) *attrVal {
+	a, done := c.wideValue(name, key)
+	if done && a == nil {
+		return &noAttr
+	}
+	return a
+}
+
+// noAttr is a missing attribute for a short condition: of kind kOther,
+// which no eq or in condition matches. Nothing writes it.
+var noAttr attrVal
 
 // holds reads exactly maxInline inline entries: these fail to compile
 // if it changes.
