@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/inprocess/experiment"
 )
@@ -62,17 +63,41 @@ func (e *environment) encoding(rs *experiment.Ruleset) *encoded {
 // (assignments come in config order) and moving *next past it, or nil if
 // a is not there.
 func (enc *encoded) find(a *experiment.Assignment, next *int) *encodedVariant {
+	// The assignment's strings are the config's own, which enc holds
+	// too: the experiment whose key has the same bytes in memory is the
+	// one, found without comparing any string of those skipped. The
+	// search by value after it is for a key not shared so.
 	for j := *next; j < len(enc.exps); j++ {
-		x := &enc.exps[j]
-		if x.key != a.ExperimentKey || x.id != a.ExperimentID {
-			continue
-		}
-		for k := range x.variants {
-			v := &x.variants[k]
-			if v.key == a.VariantKey && v.id == a.VariantID && samePayload(v.payload, a.Payload) {
+		if x := &enc.exps[j]; unsafe.StringData(x.key) == unsafe.StringData(a.ExperimentKey) && len(x.key) == len(a.ExperimentKey) {
+			if v := x.assigned(a); v != nil {
 				*next = j + 1
 				return v
 			}
+			break
+		}
+	}
+	for j := *next; j < len(enc.exps); j++ {
+		x := &enc.exps[j]
+		if x.key != a.ExperimentKey {
+			continue
+		}
+		if v := x.assigned(a); v != nil {
+			*next = j + 1
+			return v
+		}
+	}
+	return nil
+}
+
+// assigned returns the encoded variant of x that a names, or nil.
+func (x *encodedExperiment) assigned(a *experiment.Assignment) *encodedVariant {
+	if x.id != a.ExperimentID {
+		return nil
+	}
+	for k := range x.variants {
+		v := &x.variants[k]
+		if v.key == a.VariantKey && v.id == a.VariantID && samePayload(v.payload, a.Payload) {
+			return v
 		}
 	}
 	return nil

@@ -70,6 +70,7 @@ type conn1 struct {
 	idle   atomic.Bool // waiting for a request, so Shutdown may close it
 
 	readDL, writeDL time.Time // the deadlines set last
+	now             time.Time // when the current request came (serve)
 
 	headBuf []byte
 	vals    [16]string // backing of the request header's values
@@ -178,20 +179,24 @@ func (c *conn1) serve() {
 	}()
 	cfg := &c.srv.s.cfg
 	wait := cfg.RequestTimeout // for the first request; IdleTimeout between requests
+	c.now = time.Now()
 	for {
-		now := time.Now()
+		// One clock reading per request, when it comes: the wait for it
+		// is timed from the last one, which is earlier by the time the
+		// last request took, well within readDeadline's slack.
 		if c.br.Buffered() == 0 { // no pipelined request waiting
 			c.setState(http.StateIdle, wait == cfg.IdleTimeout)
 			if c.srv.shutdown.Load() {
 				return
 			}
-			c.readDeadline(now.Add(wait), time.Second)
+			c.readDeadline(c.now.Add(wait), time.Second)
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
 			c.setState(http.StateActive, false)
-			now = time.Now()
 		}
+		c.now = time.Now()
+		now := c.now
 		// RequestTimeout to read the request and to write its answer. A
 		// head already whole in the buffer cannot block, so it needs no
 		// deadline of its own (serveOne sets one for a body still to
@@ -246,7 +251,7 @@ func (c *conn1) setState(st http.ConnState, idle bool) {
 	if st == http.StateIdle && !idle {
 		return
 	}
-	c.srv.conns.ConnState(c.nc, st)
+	c.srv.conns.markIdle(c.nc, st == http.StateIdle, c.now)
 }
 
 // lingerClose half-closes the connection and reads what the client still
@@ -437,11 +442,15 @@ func (w *respWriter) writeDirect(code int, contentType []string, body []byte) {
 	w.keep = !w.r.Close && !w.c.srv.shutdown.Load()
 	b := w.c.bw
 	_, _ = b.Write(appendStatusLine(w.c.scratch(), code))
-	writeHeader(b, "Content-Type", contentType)
+	for _, v := range contentType { // the server's own values: no CR or LF to drop
+		_, _ = b.WriteString("Content-Type: ")
+		_, _ = b.WriteString(v)
+		_, _ = b.WriteString("\r\n")
+	}
 	_, _ = b.WriteString("Content-Length: ")
 	_, _ = b.Write(strconv.AppendInt(w.c.scratch(), int64(len(body)), 10))
 	_, _ = b.WriteString("\r\nDate: ")
-	_, _ = b.Write(httpDate())
+	_, _ = b.Write(httpDate(w.c.now))
 	if w.keep {
 		_, _ = b.WriteString("\r\nConnection: keep-alive\r\nKeep-Alive: ")
 		_, _ = b.WriteString(w.c.srv.s.keepAlive[0])
@@ -482,7 +491,7 @@ func (w *respWriter) finish() bool {
 		}
 	}
 	_, _ = b.WriteString("Date: ")
-	_, _ = b.Write(httpDate())
+	_, _ = b.Write(httpDate(w.c.now))
 	_, _ = b.WriteString("\r\n")
 	if keep {
 		writeHeader(b, "Connection", w.h["Connection"])
@@ -549,6 +558,9 @@ func (c *conn1) scratch() []byte { return c.w.scratchBuf[:0] }
 var statusLines sync.Map // int -> []byte
 
 func appendStatusLine(dst []byte, code int) []byte {
+	if code == http.StatusOK { // most answers: without the map's look-up
+		return append(dst, "HTTP/1.1 200 OK\r\n"...)
+	}
 	if v, ok := statusLines.Load(code); ok {
 		return append(dst, v.([]byte)...)
 	}
@@ -557,9 +569,8 @@ func appendStatusLine(dst []byte, code int) []byte {
 	return append(dst, line...)
 }
 
-// httpDate is the Date header's value, formatted once a second.
-func httpDate() []byte {
-	now := time.Now()
+// httpDate is the Date header's value at now, formatted once a second.
+func httpDate(now time.Time) []byte {
 	sec := now.Unix()
 	if d := currentDate.Load(); d != nil && d.sec == sec {
 		return d.text

@@ -142,10 +142,8 @@ func (hd *head) requestLine(line string) error {
 		}
 		return errBadRequest
 	}
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; c < 0x20 || c == 0x7f {
-			return errBadRequest
-		}
+	if hasControl(t) {
+		return errBadRequest
 	}
 	hd.method, hd.target, hd.proto = internMethod(m), t, proto
 	return hd.splitTarget()
@@ -195,6 +193,29 @@ func cutLine(text string) (line, rest string) {
 	}
 	line, rest = text[:i], text[i+1:]
 	return strings.TrimSuffix(line, "\r"), rest
+}
+
+// hasControl reports whether s has a control character (below 0x20, or
+// DEL), eight bytes at a time: a request target is most of a head.
+func hasControl(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x20 borrows when 0x20 is taken from it, and so
+		// does a DEL, XORed with 0x7f to zero, when 1 is; a byte of 0x80
+		// or more is not counted (&^ w).
+		if ((w-0x20*ones)|((w^0x7f*ones)-ones))&^w&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // validToken reports whether s is an HTTP token (RFC 9110 tchar+).

@@ -347,3 +347,23 @@ func TestServePanic(t *testing.T) {
 		t.Error("the panic was not logged with its stack")
 	}
 }
+
+// TestHasControl checks the eight-at-a-time scan against the byte test,
+// for every byte at every position of a word and in the tail.
+func TestHasControl(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := c < 0x20 || c == 0x7f
+		for _, n := range []int{1, 7, 8, 9, 16, 23} {
+			for pos := 0; pos < n; pos++ {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				if pos > 0 {
+					b[pos-1] = 0x80 // a high byte beside it must not hide or fake one
+				}
+				if got := hasControl(string(b)); got != want {
+					t.Fatalf("hasControl(%q) = %v; want %v", b, got, want)
+				}
+			}
+		}
+	}
+}

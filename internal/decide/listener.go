@@ -91,12 +91,17 @@ func (l *connLimiter) forget(c *limitedConn) {
 // (Serve's connection loop calls it too). It takes no lock: a request
 // marks its connection with one atomic store.
 func (l *connLimiter) ConnState(nc net.Conn, st http.ConnState) {
+	l.markIdle(nc, st == http.StateIdle, time.Now())
+}
+
+// markIdle records whether nc is idle, since now if it is.
+func (l *connLimiter) markIdle(nc net.Conn, idle bool, now time.Time) {
 	c, ok := nc.(*limitedConn)
 	if !ok {
 		return
 	}
-	if st == http.StateIdle {
-		c.idleSince.Store(time.Now().UnixNano())
+	if idle {
+		c.idleSince.Store(now.UnixNano())
 	} else {
 		c.idleSince.Store(0)
 	}

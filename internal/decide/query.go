@@ -93,7 +93,10 @@ func platformDecode(s string) string {
 			b = append(b, ' ')
 			i++
 		case c == '%':
-			if r, n := decodeEscapes(s, i); n > 0 {
+			if b0, ok := escapeAt(s, i); ok && b0 < utf8.RuneSelf { // the commonest: one ASCII byte
+				b = append(b, b0)
+				i += 3
+			} else if r, n := decodeEscapes(s, i); n > 0 {
 				b = utf8.AppendRune(b, r)
 				i += n
 			} else {

@@ -28,8 +28,8 @@ type Server struct {
 	proxies   proxies
 	conns     atomic.Pointer[connLimiter] // Serve's, for /metrics
 	metrics   metrics
-	inflight  chan struct{}
-	keepAlive []string // the Keep-Alive header's value
+	inflight  atomic.Int64 // requests being answered, at most cfg.MaxInflight
+	keepAlive []string     // the Keep-Alive header's value
 	stop      context.CancelFunc
 	ctx       atomic.Pointer[context.Context] // Start's, for discovered environments
 }
@@ -44,7 +44,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger,
 		proxies:   proxies{trusted: cfg.TrustedProxies, header: cfg.ProxyHeader},
-		inflight:  make(chan struct{}, cfg.MaxInflight),
 		keepAlive: []string{fmt.Sprintf("timeout=%d", int(cfg.IdleTimeout/time.Second))},
 		envs:      registry{fixed: map[string]*environment{}},
 	}
@@ -146,10 +145,10 @@ func (s *Server) bounded(w http.ResponseWriter, r *http.Request, next routeFunc)
 		return s.send(w, r, http.StatusRequestHeaderFieldsTooLarge, hdrJSONPlain, headerTooLargeBody)
 	}
 	if r.URL.Path != "/health" {
-		select {
-		case s.inflight <- struct{}{}:
-			defer func() { <-s.inflight }()
-		default:
+		// A counter, not a channel's slots: one atomic add each way
+		// rather than two channel operations, each taking a lock.
+		defer s.inflight.Add(-1)
+		if s.inflight.Add(1) > int64(s.cfg.MaxInflight) {
 			w.Header()["Retry-After"] = hdrOne
 			return s.sendError(w, r, http.StatusServiceUnavailable, "Too many requests in flight; retry shortly")
 		}
