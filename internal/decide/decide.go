@@ -42,13 +42,29 @@ func (q *decideQuery) check() string {
 // the load goes on.
 const discoveryWait = 2 * time.Second
 
-// scratch is a /decide request's reusable memory.
+// scratch is a /decide request's reusable memory: attrs is the context's
+// map, which no evaluation keeps, so that a request's context allocates
+// only its values (which a GC cycle less often then has to collect).
 type scratch struct {
-	as   []experiment.Assignment
-	body []byte
+	as    []experiment.Assignment
+	body  []byte
+	attrs map[string]any
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{as: make([]experiment.Assignment, 0, 64), body: make([]byte, 0, 8192)} }}
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{as: make([]experiment.Assignment, 0, 64), body: make([]byte, 0, 8192), attrs: map[string]any{}}
+}}
+
+// put returns sc to the pool, without the references of the request, if
+// it has not grown too large to keep.
+func (sc *scratch) put() {
+	small := len(sc.attrs) <= 64 // a map keeps the room it grew to
+	clear(sc.as)                 // drop the references to the config
+	clear(sc.attrs)
+	if cap(sc.body) <= maxPooledBuf && cap(sc.as) <= 1024 && small {
+		scratchPool.Put(sc)
+	}
+}
 
 // serveDecide answers GET /decide?user_key=U&env=E[&context=JSON] as the
 // platform's decision service does, checking in its order: the
@@ -67,19 +83,15 @@ func (s *Server) serveDecide(w http.ResponseWriter, r *http.Request) int {
 	if rs == nil {
 		return s.sendError(w, r, http.StatusServiceUnavailable, `No config available for environment "`+q.env.value+`"`)
 	}
-	attrs, msg := decodeContext(q.context.value)
+	sc := scratchPool.Get().(*scratch)
+	defer sc.put()
+	attrs, msg := decodeContext(q.context.value, sc.attrs)
 	if msg != "" {
 		return s.sendError(w, r, http.StatusBadRequest, msg)
 	}
-	sc := scratchPool.Get().(*scratch)
 	sc.as = rs.AppendAssignments(sc.as[:0], experiment.ContextFor(q.userKey.value).With(attrs))
 	sc.body = e.appendDecideResponse(sc.body[:0], q.userKey.value, q.env.value, rs, sc.as)
-	code := s.send(w, r, http.StatusOK, hdrJSON, sc.body)
-	clear(sc.as) // drop the references to the config
-	if cap(sc.body) <= maxPooledBuf && cap(sc.as) <= 1024 {
-		scratchPool.Put(sc)
-	}
-	return code
+	return s.send(w, r, http.StatusOK, hdrJSON, sc.body)
 }
 
 // environmentConfig returns the environment named env and its config, or
@@ -125,11 +137,14 @@ func (s *Server) environmentConfig(r *http.Request, env string) (*environment, *
 // infinity, and a value nested deeper than 512 levels), and "context must
 // be a JSON object" for a string, number, boolean or null, on which the
 // platform's evaluation fails with a 500.
-func decodeContext(s string) (map[string]any, string) {
+//
+// An object's attributes go into the map given, which must be empty; an
+// array's get a new map.
+func decodeContext(s string, into map[string]any) (map[string]any, string) {
 	if s == "" {
 		return nil, ""
 	}
-	v, err := parseJSON(s, false)
+	v, err := parseJSONInto(s, into)
 	if err != nil {
 		return nil, "Invalid context JSON"
 	}

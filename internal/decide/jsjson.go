@@ -117,11 +117,25 @@ type jsonParser struct {
 	i       int
 	depth   int
 	ordered bool
+	top     map[string]any // when not nil, the map of the outermost object, empty
 }
 
 // parseJSON reads s as one JSON text.
 func parseJSON(s string, ordered bool) (any, error) {
 	p := jsonParser{s: s, ordered: ordered}
+	return p.text()
+}
+
+// parseJSONInto is parseJSON, unordered, filling top, which must be
+// empty, if s is an object (and leaving it partly filled if s does not
+// parse); nil top is a new map, as for parseJSON.
+func parseJSONInto(s string, top map[string]any) (any, error) {
+	p := jsonParser{s: s, top: top}
+	return p.text()
+}
+
+// text reads p.s as one JSON text.
+func (p *jsonParser) text() (any, error) {
 	p.space()
 	v, err := p.value()
 	if err != nil {
@@ -188,9 +202,12 @@ func (p *jsonParser) object() (any, error) {
 	defer func() { p.depth-- }()
 	var m map[string]any
 	var o *jsObject
-	if p.ordered {
+	switch {
+	case p.ordered:
 		o = &jsObject{}
-	} else {
+	case p.depth == 1 && p.top != nil:
+		m = p.top
+	default:
 		m = map[string]any{}
 	}
 	if p.i < len(p.s) && p.s[p.i] == '}' {
