@@ -106,9 +106,13 @@ func platformDecode(s string) string {
 		case c >= utf8.RuneSelf:
 			b = utf8.AppendRune(b, rune(c)) // Latin-1
 			i++
-		default:
-			b = append(b, c)
-			i++
+		default: // a run of bytes kept as they are, copied at once
+			j := i + 1
+			for j < len(s) && s[j] != '%' && s[j] != '+' && s[j] < utf8.RuneSelf {
+				j++
+			}
+			b = append(b, s[i:j]...)
+			i = j
 		}
 	}
 	return string(b)
