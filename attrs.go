@@ -241,10 +241,11 @@ func copyPlain(dst []inlineAttr, m map[string]any) (uint8, bool) {
 const maxWide = 8
 
 // wideAttrs is that copy, made on the first condition that looks an
-// attribute up, so that a call no condition of which reads the map pays
-// nothing but clearing it. ok says the map could be copied: at most
-// maxWide entries, and no list or map among them (which a dotted name
-// could walk into); when it could not, conditions read the map.
+// attribute up (Context.buildWide), so that a call no condition of which
+// reads the map pays nothing but clearing it. ok says the map could be
+// copied: at most maxWide entries, and no list or map among them (which a
+// dotted name could walk into); when it could not, conditions read the
+// map.
 type wideAttrs struct {
 	built, ok bool
 	n         uint8
@@ -252,24 +253,17 @@ type wideAttrs struct {
 }
 
 // wideValue looks name (whose nameKey is key) up in c's copy of its map,
-// if it has one (wideAttrs.lookup); c holds no such attribute inline.
+// if it has one: it returns the attribute, or nil when the map has none,
+// and reports whether the copy decided it; without a copy, or one that
+// could not be made (see wideAttrs), it reports false, and the caller
+// reads the map. c holds no such attribute inline.
 func (c *Context) wideValue(name string, key uint64) (a *attrVal, done bool) {
-	if c.wide == nil {
+	w := c.wide
+	if w == nil {
 		return nil, false
 	}
-	return c.wide.lookup(c.attrs, name, key)
-}
-
-// lookup returns the attribute named name (whose nameKey is key) from the
-// copy of m, or nil when m has none, and reports whether the copy decided
-// it; when m could not be copied (see wideAttrs) it reports false, and
-// the caller reads m.
-func (w *wideAttrs) lookup(m map[string]any, name string, key uint64) (a *attrVal, done bool) {
 	if !w.built {
-		w.built = true
-		if len(m) <= maxWide {
-			w.n, w.ok = copyPlain(w.a[:], m)
-		}
+		c.buildWide()
 	}
 	if !w.ok {
 		return nil, false
@@ -280,6 +274,21 @@ func (w *wideAttrs) lookup(m map[string]any, name string, key uint64) (a *attrVa
 		}
 	}
 	return nil, true
+}
+
+// buildWide makes c's copy of its map. When c holds no attribute inline,
+// the copy's first maxInline entries are held inline as well, where holds
+// compares them first: only the others are looked up in the copy (which
+// holds them all, so that a name found in neither is missing).
+func (c *Context) buildWide() {
+	w := c.wide
+	w.built = true
+	if len(c.attrs) > maxWide {
+		return
+	}
+	if w.n, w.ok = copyPlain(w.a[:], c.attrs); w.ok && c.n == 0 {
+		c.n = uint8(copy(c.inline[:], w.a[:w.n]))
+	}
 }
 
 // withMore is With on a Context that already has attributes: the inline

@@ -212,11 +212,13 @@ func TestWideAttrs(t *testing.T) {
 			if diff := cmp.Diff(want, keys(r.AppendAssignments(nil, tt.c))); diff != "" {
 				t.Errorf("AppendAssignments (-VariantFor +AppendAssignments):\n%s", diff)
 			}
-			var w wideAttrs
-			w.lookup(tt.c.attrs, "", 0)
-			if tt.c.mirrored || w.ok != tt.wide {
-				t.Errorf("copied %v (mirrored %v); want %v", w.ok, tt.c.mirrored, tt.wide)
+			c := tt.c
+			c.wide = &wideAttrs{}
+			c.buildWide()
+			if tt.c.mirrored || c.wide.ok != tt.wide {
+				t.Errorf("copied %v (mirrored %v); want %v", c.wide.ok, tt.c.mirrored, tt.wide)
 			}
+			checkPastN(t, c)
 		})
 	}
 }
