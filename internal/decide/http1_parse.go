@@ -70,7 +70,7 @@ func parseHead(text string, h http.Header, hd *head, vals []string) error {
 			return errBadRequest
 		}
 		name := canonicalName(line[:colon])
-		value := strings.Trim(line[colon+1:], " \t")
+		value := trimSpace(line[colon+1:])
 		if !validValue(value) {
 			return errBadRequest
 		}
@@ -217,6 +217,18 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// trimSpace is s without leading and trailing spaces and tabs (a header
+// value's optional whitespace).
+func trimSpace(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // validToken reports whether s is an HTTP token (RFC 9110 tchar+).
