@@ -179,12 +179,11 @@ func (c *conn1) serve() {
 	}()
 	cfg := &c.srv.s.cfg
 	wait := cfg.RequestTimeout // for the first request; IdleTimeout between requests
-	c.now = time.Now()
 	for {
-		// One clock reading per request, when it comes: the wait for it
-		// is timed from the last one, which is earlier by the time the
-		// last request took, well within readDeadline's slack.
+		// The clock is read when the connection goes idle and when a
+		// request comes; the Date header and the idle mark reuse c.now.
 		if c.br.Buffered() == 0 { // no pipelined request waiting
+			c.now = time.Now()
 			c.setState(http.StateIdle, wait == cfg.IdleTimeout)
 			if c.srv.shutdown.Load() {
 				return
