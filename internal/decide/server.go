@@ -146,7 +146,10 @@ func (s *Server) bounded(w http.ResponseWriter, r *http.Request, next routeFunc)
 	}
 	if r.URL.Path != "/health" {
 		// A counter, not a channel's slots: one atomic add each way
-		// rather than two channel operations, each taking a lock.
+		// rather than two channel operations, each taking a lock. A
+		// refused request holds its count until it returns, so right at
+		// the bound a request may be refused that a channel would have
+		// let in; more than MaxInflight are never answered at once.
 		defer s.inflight.Add(-1)
 		if s.inflight.Add(1) > int64(s.cfg.MaxInflight) {
 			w.Header()["Retry-After"] = hdrOne
