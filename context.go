@@ -47,7 +47,9 @@ func ContextFor(userID string) Context {
 // map, so building a Context allocates nothing beyond the map itself: do
 // not modify attrs while the Context is in use. When attrs has at most two
 // entries, none a list or a map, their values are also copied into the
-// Context, where conditions read them without a map lookup. The
+// Context, where conditions read them without a map lookup; Assignments
+// and AppendAssignments do the same for up to eight, on their own copy
+// of the Context. The
 // evaluation methods do not keep c or attrs, so a map literal built per
 // request can stay on the caller's stack: its only allocations are the
 // boxes of values not known at compile time (one per such string or
