@@ -49,12 +49,12 @@ func ContextFor(userID string) Context {
 // entries, none a list or a map, their values are also copied into the
 // Context, where conditions read them without a map lookup; Assignments
 // and AppendAssignments do the same for up to eight, on their own copy
-// of the Context. The
-// evaluation methods do not keep c or attrs, so a map literal built per
-// request can stay on the caller's stack: its only allocations are the
-// boxes of values not known at compile time (one per such string or
-// number). The typed setters avoid even those. A later With merges both
-// maps into a new one. A nil or empty attrs returns c unchanged.
+// of the Context. The evaluation methods do not keep c or attrs, so a map
+// literal built per request can stay on the caller's stack: its only
+// allocations are the boxes of values not known at compile time (one per
+// such string or number). The typed setters avoid even those. A later
+// With merges both maps into a new one. A nil or empty attrs returns c
+// unchanged.
 //
 // Attribute values are strings, booleans, nil (JSON null), numbers of any Go
 // numeric type or json.Number (compared by value), and nested
