@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -168,7 +169,7 @@ func TestWideAttrs(t *testing.T) {
   dotted: {targeting: [{conditions: [{attribute: app.version, operator: eq, value: "2.3.1"}]}], variants: {on: 100%}}
   tier: {targeting: [{conditions: [{attribute: account_tier, operator: eq, value: gold}]}], variants: {on: 100%}}
 `)
-	names := append(attrsExperiments, "long", "absent", "dotted", "tier")
+	names := append(slices.Clone(attrsExperiments), "long", "absent", "dotted", "tier")
 	eight := map[string]any{"country": "US", "beta": true, "age": 30, "score": 0.75, "email": "a@example.com", "version": "2.4.0", "favourite_colour": "vermilion", "x": nil}
 	nine := map[string]any{"extra": "y"}
 	for k, v := range eight {
