@@ -195,19 +195,18 @@ func (c *conn1) serve() {
 			c.setState(http.StateActive, false)
 		}
 		c.now = time.Now()
-		now := c.now
 		// RequestTimeout to read the request and to write its answer. A
 		// head already whole in the buffer cannot block, so it needs no
 		// deadline of its own (serveOne sets one for a body still to
 		// come); the write deadline moves at most once a second.
 		if !headBuffered(c.br) {
-			c.readDeadline(now.Add(cfg.RequestTimeout), 0)
+			c.readDeadline(c.now.Add(cfg.RequestTimeout), 0)
 		}
-		if want := now.Add(cfg.RequestTimeout); c.writeDL.Before(want.Add(-time.Second)) {
+		if want := c.now.Add(cfg.RequestTimeout); c.writeDL.Before(want.Add(-time.Second)) {
 			_ = c.raw.SetWriteDeadline(want)
 			c.writeDL = want
 		}
-		keep, err := c.serveOne(now)
+		keep, err := c.serveOne()
 		if err != nil || !keep {
 			_ = c.bw.Flush()
 			c.lingerClose()
@@ -266,7 +265,7 @@ func (c *conn1) lingerClose() {
 
 // serveOne reads one request and answers it. It reports whether the
 // connection stays open.
-func (c *conn1) serveOne(now time.Time) (bool, error) {
+func (c *conn1) serveOne() (bool, error) {
 	s := c.srv.s
 	text, err := c.readHead(s.cfg.MaxHeaderBytes)
 	if err != nil {
@@ -293,7 +292,7 @@ func (c *conn1) serveOne(now time.Time) (bool, error) {
 		return false, errBodyTooLarge
 	}
 	if hd.chunked || hd.contentLength > int64(c.br.Buffered()) {
-		c.readDeadline(now.Add(s.cfg.RequestTimeout), 0) // a body still to come
+		c.readDeadline(c.now.Add(s.cfg.RequestTimeout), 0) // a body still to come
 	}
 	if hd.expectContinue && (hd.contentLength > 0 || hd.chunked) {
 		_, _ = c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
