@@ -94,12 +94,6 @@ func (x *encodedExperiment) assigned(a *experiment.Assignment) *encodedVariant {
 	if x.id != a.ExperimentID {
 		return nil
 	}
-	for k := range x.variants { // by the config's own strings first, as find
-		if v := &x.variants[k]; unsafe.StringData(v.id) == unsafe.StringData(a.VariantID) && len(v.id) == len(a.VariantID) &&
-			v.key == a.VariantKey && samePayload(v.payload, a.Payload) {
-			return v
-		}
-	}
 	for k := range x.variants {
 		v := &x.variants[k]
 		if v.key == a.VariantKey && v.id == a.VariantID && samePayload(v.payload, a.Payload) {
