@@ -197,20 +197,13 @@ func TestWideAttrs(t *testing.T) {
 			var want []string
 			for _, name := range names {
 				if r.VariantFor(name, tt.c) {
-					want = append(want, name)
+					want = append(want, name+"/on") // every experiment's one variant
 				}
 			}
-			keys := func(as []Assignment) []string {
-				var out []string
-				for _, a := range as {
-					out = append(out, a.ExperimentKey)
-				}
-				return out
-			}
-			if diff := cmp.Diff(want, keys(r.Assignments(tt.c))); diff != "" {
+			if diff := cmp.Diff(want, assignedKeys(r.Assignments(tt.c))); diff != "" {
 				t.Errorf("Assignments (-VariantFor +Assignments):\n%s", diff)
 			}
-			if diff := cmp.Diff(want, keys(r.AppendAssignments(nil, tt.c))); diff != "" {
+			if diff := cmp.Diff(want, assignedKeys(r.AppendAssignments(nil, tt.c))); diff != "" {
 				t.Errorf("AppendAssignments (-VariantFor +AppendAssignments):\n%s", diff)
 			}
 			c := tt.c

@@ -506,22 +506,24 @@ func TestAssignmentsManyExperiments(t *testing.T) {
 				want = append(want, name+"/"+v)
 			}
 		}
-		keys := func(as []Assignment) []string {
-			var out []string
-			for _, a := range as {
-				out = append(out, a.ExperimentKey+"/"+a.VariantKey)
-			}
-			return out
-		}
-		if diff := cmp.Diff(want, keys(r.Assignments(c))); diff != "" {
+		if diff := cmp.Diff(want, assignedKeys(r.Assignments(c))); diff != "" {
 			t.Errorf("%s: Assignments (-Feature +Assignments):\n%s", id, diff)
 		}
 		prefix := []Assignment{{ExperimentKey: "kept"}}
 		got := r.AppendAssignments(prefix, c)
-		if diff := cmp.Diff(append([]string{"kept/"}, want...), keys(got)); diff != "" {
+		if diff := cmp.Diff(append([]string{"kept/"}, want...), assignedKeys(got)); diff != "" {
 			t.Errorf("%s: AppendAssignments (-Feature +AppendAssignments):\n%s", id, diff)
 		}
 	}
+}
+
+// assignedKeys is each assignment as experiment/variant.
+func assignedKeys(as []Assignment) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.ExperimentKey+"/"+a.VariantKey)
+	}
+	return out
 }
 
 func TestSelectProtect(t *testing.T) {
